@@ -1,0 +1,85 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// secretLike matches field names that would carry a secret value in plain text.
+var secretLike = regexp.MustCompile(`(?i)(password|passwd|secret|token|credential|privatekey)$`)
+
+// Decode reads a RobustMQCluster strictly: an unknown or duplicate field is an error with its field path, since
+// a typo would otherwise silently fall back to a default. apiVersion and kind are checked first.
+func Decode(data []byte) (*RobustMQCluster, field.ErrorList) {
+	jsonData, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, field.ErrorList{field.InternalError(nil, fmt.Errorf("convert yaml: %w", err))}
+	}
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(jsonData, &head); err != nil {
+		return nil, field.ErrorList{field.Invalid(nil, nil, err.Error())}
+	}
+	if head.APIVersion != APIVersion || head.Kind != Kind {
+		return nil, field.ErrorList{field.Invalid(field.NewPath("apiVersion"), head.APIVersion+", "+head.Kind,
+			fmt.Sprintf("supported: apiVersion %s, kind %s", APIVersion, Kind))}
+	}
+	var c RobustMQCluster
+	strict, err := sigsjson.UnmarshalStrict(jsonData, &c, sigsjson.DisallowUnknownFields, sigsjson.DisallowDuplicateFields)
+	if err != nil {
+		return nil, field.ErrorList{field.Invalid(nil, nil, strings.TrimPrefix(err.Error(), "json: "))}
+	}
+	var errs field.ErrorList
+	for _, e := range strict {
+		errs = append(errs, strictError(e))
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &c, nil
+}
+
+func strictError(e error) *field.Error {
+	fe, ok := e.(sigsjson.FieldError)
+	if !ok {
+		return field.Invalid(nil, nil, e.Error())
+	}
+	path := fe.FieldPath()
+	p := pathOf(path)
+	last := path[strings.LastIndex(path, ".")+1:]
+	switch {
+	case strings.Contains(e.Error(), "duplicate field"):
+		return field.Duplicate(p, last)
+	case secretLike.MatchString(last):
+		return field.Forbidden(p, "plain-text secrets are not accepted: put the value in a Secret and reference it "+
+			"from spec.auth (mqtt, admin: secretName; jwtSecret: name and key)")
+	default:
+		return field.Forbidden(p, "unknown field; see the function README for the supported fields")
+	}
+}
+
+func pathOf(dotted string) *field.Path {
+	parts := strings.Split(dotted, ".")
+	p := field.NewPath(parts[0])
+	for _, s := range parts[1:] {
+		if i := strings.Index(s, "["); i > 0 && strings.HasSuffix(s, "]") {
+			p = p.Child(s[:i])
+			var idx int
+			if _, err := fmt.Sscanf(s[i:], "[%d]", &idx); err == nil {
+				p = p.Index(idx)
+				continue
+			}
+			p = p.Key(strings.Trim(s[i:], "[]\""))
+			continue
+		}
+		p = p.Child(s)
+	}
+	return p
+}

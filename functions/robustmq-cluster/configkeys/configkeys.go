@@ -1,0 +1,114 @@
+// Package configkeys knows which server.toml keys a RobustMQ release reads, and their types.
+//
+// The server silently ignores unknown keys (facts §2), so a typo never fails at start-up: this list is how the
+// function and its tests catch one. The list is derived from the release's source (src/common/config).
+package configkeys
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+)
+
+//go:embed v0.4.11.tsv
+var v0411 string
+
+// Keys maps every dotted key the release reads to its Rust type, e.g. "mqtt_runtime.server.tcp_port" -> "u32".
+// meta_addrs is a table of broker_id -> "host:port"; its type is "*map".
+var Keys = parse(v0411)
+
+// Managed are the keys the function always writes itself, from the cluster spec. Users may not set them through
+// extraConfig: they carry ids, topology, ports, paths, credentials and TLS, which other generated objects
+// (Services, probes, NetworkPolicies, volumes, Secrets) must agree with.
+var Managed = map[string]string{
+	"cluster_name":                        "metadata.name",
+	"broker_id":                           "pools[].brokerIdStart",
+	"broker_ip":                           "set from the pod IP",
+	"roles":                               "pools[].roles",
+	"grpc_port":                           "fixed",
+	"http_port":                           "fixed",
+	"meta_addrs":                          "pools",
+	"data_path":                           "fixed",
+	"log.log_config":                      "logging",
+	"log.log_path":                        "logging",
+	"storage_runtime.tcp_port":            "fixed",
+	"storage_runtime.data_path":           "fixed",
+	"broker_network.tls_cert":             "tls",
+	"broker_network.tls_key":              "tls",
+	"admin.username":                      "auth.admin",
+	"admin.password":                      "auth.admin",
+	"admin.jwt_secret":                    "auth.jwtSecret",
+	"mqtt_runtime.auth.default_user":      "auth.mqtt",
+	"mqtt_runtime.auth.default_password":  "auth.mqtt",
+	"mqtt_runtime.server.tcp_port":        "listeners.mqtt.tcp.port",
+	"mqtt_runtime.server.tls_port":        "listeners.mqtt.tls.port",
+	"mqtt_runtime.server.websocket_port":  "listeners.mqtt.websocket.port",
+	"mqtt_runtime.server.websockets_port": "listeners.mqtt.websocketTLS.port",
+	"mqtt_runtime.server.quic_port":       "listeners.mqtt.quic.port",
+	"kafka_runtime.tcp_port":              "listeners.kafka.port",
+	"amqp_runtime.tcp_port":               "listeners.amqp.port",
+	"nats_runtime.tcp_port":               "listeners.nats.tcp.port",
+	"nats_runtime.tls_port":               "listeners.nats.tls.port",
+	"nats_runtime.ws_port":                "listeners.nats.websocket.port",
+	"nats_runtime.wss_port":               "listeners.nats.websocketTLS.port",
+	"runtime.default_topic_replica_num":   "runtime.defaultTopicReplicas",
+	"runtime.default_topic_partition_num": "runtime.defaultTopicPartitions",
+	"llm_client.token":                    "a secret: not supported",
+}
+
+func parse(tsv string) map[string]string {
+	keys := map[string]string{}
+	for _, line := range strings.Split(tsv, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, typ, ok := strings.Cut(line, "\t")
+		if !ok {
+			panic(fmt.Sprintf("configkeys: malformed line %q", line))
+		}
+		keys[name] = typ
+	}
+	return keys
+}
+
+// CheckValue reports whether a decoded JSON value fits the Rust type of a key.
+func CheckValue(typ string, v any) error {
+	switch {
+	case typ == "bool":
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("want a boolean")
+		}
+	case typ == "String" || typ == "Option<String>":
+		if _, ok := v.(string); !ok {
+			return fmt.Errorf("want a string")
+		}
+	case typ == "Vec<String>":
+		l, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("want a list of strings")
+		}
+		for _, e := range l {
+			if _, ok := e.(string); !ok {
+				return fmt.Errorf("want a list of strings")
+			}
+		}
+	case typ == "f32" || typ == "f64":
+		if _, ok := v.(float64); !ok {
+			return fmt.Errorf("want a number")
+		}
+	case strings.HasPrefix(typ, "u") || strings.HasPrefix(typ, "i"):
+		f, ok := v.(float64)
+		if !ok || f != float64(int64(f)) {
+			return fmt.Errorf("want an integer")
+		}
+		if strings.HasPrefix(typ, "u") && f < 0 {
+			return fmt.Errorf("want a non-negative integer")
+		}
+	default:
+		// Enums such as SchemaStrategy or DelayType are strings in TOML.
+		if _, ok := v.(string); !ok {
+			return fmt.Errorf("want a string (%s)", typ)
+		}
+	}
+	return nil
+}
