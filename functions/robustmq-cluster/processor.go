@@ -11,7 +11,10 @@ import (
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/monitoring"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/networking"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/policy"
 )
 
 // source is a RobustMQCluster and where it came from, for results and output paths.
@@ -83,20 +86,46 @@ func render(src source) (fn.KubeObjects, fn.Results) {
 	if len(errs) > 0 {
 		return nil, fieldResults(src, errs)
 	}
-	objs, err := manifests.Build(c)
+	objs, err := build(c)
 	if err != nil {
 		return nil, fn.Results{resultFor(src, fmt.Sprintf("build cluster %s: %v", c.Name, err), "", fn.Error)}
+	}
+	var results fn.Results
+	for _, f := range policy.Check(c, objs) {
+		sev := fn.Warning
+		if f.Error {
+			sev = fn.Error
+		}
+		results = append(results, resultFor(src, fmt.Sprintf("%s: %s", f.Rule, f.Message), f.Field, sev))
+	}
+	if results.ExitCode() != 0 {
+		return nil, results
 	}
 	dir := path.Join(path.Dir(src.file), c.Name)
 	var out fn.KubeObjects
 	for i, o := range objs {
 		ko, err := toKubeObject(o.Object, path.Join(dir, o.File))
 		if err != nil {
-			return nil, fn.Results{resultFor(src, fmt.Sprintf("convert object %d of cluster %s: %v", i, c.Name, err), "", fn.Error)}
+			return nil, append(results, resultFor(src, fmt.Sprintf("convert object %d of cluster %s: %v", i, c.Name, err), "", fn.Error))
 		}
 		out = append(out, ko)
 	}
-	return out, nil
+	return out, results
+}
+
+// build runs every builder of a defaulted, valid cluster, in a fixed order.
+func build(c *v1alpha1.RobustMQCluster) ([]manifests.Object, error) {
+	var all []manifests.Object
+	for _, b := range []func(*v1alpha1.RobustMQCluster) ([]manifests.Object, error){
+		manifests.Build, networking.Build, monitoring.Build,
+	} {
+		objs, err := b(c)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, objs...)
+	}
+	return all, nil
 }
 
 func fieldResults(src source, errs field.ErrorList) fn.Results {
@@ -121,6 +150,8 @@ func resultFor(src source, msg, fieldPath string, sev fn.Severity) *fn.Result {
 	}
 	if src.file != "" {
 		r.File = &fn.File{Path: src.file, Index: src.idx}
+		// kpt prints the field path but not the file; say it in the message too.
+		r.Message = src.file + ": " + msg
 	}
 	if fieldPath != "" && fieldPath != "<nil>" {
 		r.Field = &fn.Field{Path: fieldPath}

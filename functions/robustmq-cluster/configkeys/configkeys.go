@@ -7,6 +7,7 @@ package configkeys
 import (
 	_ "embed"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -111,4 +112,27 @@ func CheckValue(typ string, v any) error {
 		}
 	}
 	return nil
+}
+
+// Unknown parses a server.toml document and returns every key in it that the release does not read, sorted.
+// Tables are walked to their leaves; meta_addrs is one key whose entries are broker ids.
+func Unknown(doc map[string]any) []string {
+	var unknown []string
+	var walk func(prefix string, t map[string]any)
+	walk = func(prefix string, t map[string]any) {
+		for k, v := range t {
+			key := prefix + k
+			if _, ok := Keys[key]; ok {
+				continue
+			}
+			if sub, ok := v.(map[string]any); ok {
+				walk(key+".", sub)
+				continue
+			}
+			unknown = append(unknown, key)
+		}
+	}
+	walk("", doc)
+	sort.Strings(unknown)
+	return unknown
 }

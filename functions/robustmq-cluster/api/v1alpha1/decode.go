@@ -16,9 +16,9 @@ var secretLike = regexp.MustCompile(`(?i)(password|passwd|secret|token|credentia
 // Decode reads a RobustMQCluster strictly: an unknown or duplicate field is an error with its field path, since
 // a typo would otherwise silently fall back to a default. apiVersion and kind are checked first.
 func Decode(data []byte) (*RobustMQCluster, field.ErrorList) {
-	jsonData, err := yaml.YAMLToJSON(data)
+	jsonData, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, field.ErrorList{field.InternalError(nil, fmt.Errorf("convert yaml: %w", err))}
+		return nil, field.ErrorList{field.Invalid(nil, nil, fmt.Sprintf("read yaml: %v", err))}
 	}
 	var head struct {
 		APIVersion string `json:"apiVersion"`

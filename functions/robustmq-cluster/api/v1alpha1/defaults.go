@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
 
@@ -105,6 +106,7 @@ func (c *RobustMQCluster) Default() {
 	}
 	defaultPtr(&s.PodDisruptionBudgets, p.PDB)
 	defaultPtr(&s.NetworkPolicy.Enabled, true)
+	s.NetworkPolicy.DNS.defaults(s.Security.OpenShift)
 	m := &s.Monitoring
 	defaultPtr(&m.Enabled, p.Monitoring)
 	defaultString(&m.Namespace, DefaultMonitoringNamespace)
@@ -186,6 +188,33 @@ func defaultListener(l *Listener, port int32, expose bool) {
 		l.Port = port
 	}
 	defaultPtr(&l.Expose, expose)
+}
+
+// DNS servers of a stock cluster: CoreDNS keeps the kube-dns label on kubeadm, GKE, EKS and AKS; OpenShift runs
+// CoreDNS in openshift-dns on port 5353 behind a Service on 53.
+const (
+	DefaultDNSNamespace          = "kube-system"
+	DefaultDNSLabel              = "k8s-app"
+	DefaultDNSLabelValue         = "kube-dns"
+	DefaultDNSPort         int32 = 53
+	OpenShiftDNSNamespace        = "openshift-dns"
+	OpenShiftDNSLabel            = "dns.operator.openshift.io/daemonset-dns"
+	OpenShiftDNSLabelValue       = "default"
+	OpenShiftDNSPort       int32 = 5353
+)
+
+func (d *DNSEgress) defaults(openshift bool) {
+	ns, label, value, port := DefaultDNSNamespace, DefaultDNSLabel, DefaultDNSLabelValue, DefaultDNSPort
+	if openshift {
+		ns, label, value, port = OpenShiftDNSNamespace, OpenShiftDNSLabel, OpenShiftDNSLabelValue, OpenShiftDNSPort
+	}
+	if len(d.Peers) == 0 {
+		d.Peers = []Peer{{
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: ns}},
+			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{label: value}},
+		}}
+	}
+	defaultPtr(&d.Port, port)
 }
 
 func (a *Auth) defaults() {

@@ -265,6 +265,24 @@ type NetworkPolicy struct {
 	// Admin sources may reach the admin HTTP port. The same port serves /metrics, the admin API and the
 	// unauthenticated /mcp endpoint. Default: none beyond the monitoring namespace.
 	Admin []Peer `json:"admin,omitempty"`
+	// DNS is where the pods may send DNS queries. Egress is denied otherwise, and meta_addrs are DNS names, so a
+	// wrong value keeps Raft from forming.
+	DNS DNSEgress `json:"dns,omitempty"`
+}
+
+// DNSEgress names the cluster DNS servers as NetworkPolicy peers.
+type DNSEgress struct {
+	// Peers are the DNS servers. Default: the kube-dns/CoreDNS pods (namespace kube-system, label
+	// k8s-app=kube-dns); with spec.security.openshift, the openshift-dns pods (label
+	// dns.operator.openshift.io/daemonset-dns=default). With NodeLocal DNSCache, add its link-local address and
+	// the kube-dns Service IP as cidr peers.
+	Peers []Peer `json:"peers,omitempty"`
+	// Port the DNS servers listen on, opened for UDP and TCP. Policies see the pod port after Service translation,
+	// not the Service's 53. Default: 53; 5353 with spec.security.openshift.
+	//
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port *int32 `json:"port,omitempty"`
 }
 
 type Monitoring struct {

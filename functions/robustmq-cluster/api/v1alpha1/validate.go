@@ -330,6 +330,10 @@ func (np *NetworkPolicy) validate(p *field.Path) field.ErrorList {
 	}
 	peers(np.Clients, p.Child("clients"))
 	peers(np.Admin, p.Child("admin"))
+	peers(np.DNS.Peers, p.Child("dns", "peers"))
+	if port := *np.DNS.Port; port < 1 || port > 65535 {
+		errs = append(errs, field.Invalid(p.Child("dns", "port"), port, "must be between 1 and 65535"))
+	}
 	return errs
 }
 

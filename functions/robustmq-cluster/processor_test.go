@@ -1,0 +1,106 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"github.com/kptdev/krm-functions-sdk/go/fn/testhelpers"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGolden renders every case in testdata/ and compares the whole ResourceList, results included.
+// Refresh with `make update-golden` and read the diff.
+func TestGolden(t *testing.T) {
+	testhelpers.RunGoldenTests(t, "testdata", fn.ResourceListProcessorFunc(Process))
+}
+
+func readList(t *testing.T, dir string) *fn.ResourceList {
+	t.Helper()
+	var items fn.KubeObjects
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.Name()[0] == '_' || filepath.Ext(e.Name()) != ".yaml" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		objs, err := fn.ParseKubeObjects(b)
+		require.NoError(t, err)
+		for _, o := range objs {
+			require.NoError(t, o.SetPathAnnotation(e.Name()))
+		}
+		items = append(items, objs...)
+	}
+	return &fn.ResourceList{Items: items, FunctionConfig: fn.NewEmptyKubeObject()}
+}
+
+func processed(t *testing.T, rl *fn.ResourceList) ([]byte, bool) {
+	t.Helper()
+	ok, err := Process(rl)
+	require.NoError(t, err)
+	out, err := rl.ToYAML()
+	require.NoError(t, err)
+	return out, ok
+}
+
+// Same input, byte-identical output; and rendering the output again changes nothing.
+func TestDeterministicAndIdempotent(t *testing.T) {
+	for _, dir := range []string{"dev-single-node", "staging-all-in-one", "prod-split-pools", "prune-and-keep"} {
+		t.Run(dir, func(t *testing.T) {
+			first, ok := processed(t, readList(t, filepath.Join("testdata", dir)))
+			require.True(t, ok)
+			for range 5 {
+				again, _ := processed(t, readList(t, filepath.Join("testdata", dir)))
+				require.Equal(t, string(first), string(again))
+			}
+			rl, err := fn.ParseResourceList(first)
+			require.NoError(t, err)
+			rl.Results = nil
+			second, ok := processed(t, rl)
+			require.True(t, ok)
+			assert.Equal(t, string(first), string(second), "re-render of rendered output")
+		})
+	}
+}
+
+// An invalid config leaves every item exactly as it was, and fails with error results.
+func TestErrorsChangeNothing(t *testing.T) {
+	for _, dir := range []string{"invalid-unknown-and-plaintext", "invalid-many-problems"} {
+		t.Run(dir, func(t *testing.T) {
+			rl := readList(t, filepath.Join("testdata", dir))
+			before := itemsYAML(rl)
+			ok, err := Process(rl)
+			require.NoError(t, err)
+			assert.False(t, ok)
+			assert.Equal(t, before, itemsYAML(rl))
+			require.NotEmpty(t, rl.Results)
+			for _, r := range rl.Results {
+				assert.Equal(t, fn.Error, r.Severity)
+				require.NotNil(t, r.File, r.Message)
+				assert.Equal(t, "cluster.yaml", r.File.Path)
+				require.NotNil(t, r.ResourceRef)
+				assert.Equal(t, "mq", r.ResourceRef.Name)
+			}
+		})
+	}
+}
+
+func TestPrunesOnlyWhatItGenerated(t *testing.T) {
+	out, ok := processed(t, readList(t, filepath.Join("testdata", "prune-and-keep")))
+	require.True(t, ok)
+	assert.NotContains(t, string(out), "mq-old", "stale generated object pruned")
+	assert.Contains(t, string(out), "my-settings", "user object kept")
+	assert.Contains(t, string(out), "keep me")
+}
+
+func itemsYAML(rl *fn.ResourceList) string {
+	var s string
+	for _, it := range rl.Items {
+		s += it.String() + "---\n"
+	}
+	return s
+}

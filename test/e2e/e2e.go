@@ -1,0 +1,130 @@
+// Package e2e holds helpers for the end-to-end tests: they run the real kpt (and kustomize) on copies of the
+// repository's packages, with the function built from this checkout.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Root is the repository root (the directory holding go.mod).
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// FunctionBinary builds functions/robustmq-cluster once per test process and returns its path.
+func FunctionBinary() (string, error) {
+	buildOnce.Do(func() {
+		root, err := Root()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "robustmq-fn-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "robustmq-cluster")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "./functions/robustmq-cluster")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build function: %v\n%s", err, out)
+		}
+	})
+	return binPath, buildErr
+}
+
+// Render runs hack/render.sh (the real `kpt fn render`, function in exec mode) on a package directory.
+// It returns the combined output and the error of the command.
+func Render(pkg string) (string, error) {
+	root, err := Root()
+	if err != nil {
+		return "", err
+	}
+	bin, err := FunctionBinary()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command(filepath.Join(root, "hack", "render.sh"), pkg)
+	cmd.Env = append(os.Environ(), "ROBUSTMQ_FN_BIN="+bin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	return out.String(), err
+}
+
+// CopyDir copies a directory tree (regular files only).
+func CopyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+// Snapshot reads every file of a tree into a map from relative path to content.
+func Snapshot(dir string) (map[string]string, error) {
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	return files, err
+}
+
+// YAMLFiles returns the paths of the .yaml files under dir, sorted.
+func YAMLFiles(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yaml") {
+			out = append(out, path)
+		}
+		return err
+	})
+	return out, err
+}
