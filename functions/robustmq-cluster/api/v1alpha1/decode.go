@@ -11,7 +11,7 @@ import (
 )
 
 // secretLike matches field names that would carry a secret value in plain text.
-var secretLike = regexp.MustCompile(`(?i)(password|passwd|secret|token|credential|privatekey)$`)
+var secretLike = regexp.MustCompile(`(?i)(password|passwd|secret|secrets|token|tokens|credentials?|privatekey)$`)
 
 // Decode reads a RobustMQCluster strictly: an unknown or duplicate field is an error with its field path, since
 // a typo would otherwise silently fall back to a default. apiVersion and kind are checked first.

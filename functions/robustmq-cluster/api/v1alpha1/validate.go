@@ -51,6 +51,10 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 	errs = append(errs, s.Service.validate(spec.Child("service"))...)
 	errs = append(errs, s.Auth.validate(spec.Child("auth"))...)
 	errs = append(errs, s.TLS.validate(spec.Child("tls"))...)
+	if sec := s.Security; sec.OpenShift && (sec.RunAsUser != nil || sec.RunAsGroup != nil || sec.FSGroup != nil) {
+		errs = append(errs, field.Forbidden(spec.Child("security"),
+			"openshift leaves runAsUser, runAsGroup and fsGroup to the platform; do not set them as well"))
+	}
 	errs = append(errs, s.NetworkPolicy.validate(spec.Child("networkPolicy"))...)
 	for _, msg := range validation.IsDNS1123Label(s.Monitoring.Namespace) {
 		errs = append(errs, field.Invalid(spec.Child("monitoring", "namespace"), s.Monitoring.Namespace, msg))

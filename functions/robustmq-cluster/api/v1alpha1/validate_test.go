@@ -151,6 +151,9 @@ func TestValidate(t *testing.T) {
 		{"issuer kind", func(c *RobustMQCluster) {
 			c.Spec.TLS = TLS{CertManager: &CertManager{IssuerRef: IssuerRef{Kind: "Vault"}}}
 		}, []string{"spec.tls.certManager.issuerRef.name", "spec.tls.certManager.issuerRef.kind"}},
+		{"openshift with pinned ids", func(c *RobustMQCluster) {
+			c.Spec.Security = Security{OpenShift: true, RunAsUser: ptr.To[int64](1000)}
+		}, []string{"spec.security"}},
 		{"peer needs one source", func(c *RobustMQCluster) {
 			c.Spec.NetworkPolicy.Clients = []Peer{{}, {CIDR: "nope"}}
 		}, []string{"spec.networkPolicy.clients[0]", "spec.networkPolicy.clients[1].cidr"}},

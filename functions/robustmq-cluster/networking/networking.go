@@ -1,0 +1,37 @@
+// Package networking builds what decides who may talk to a cluster: the NetworkPolicies, the "who can reach
+// what" table rendered into the package for reviewers, and the cert-manager Certificate of the TLS listeners.
+package networking
+
+import (
+	"strings"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+)
+
+// Files, relative to the cluster's output folder. The Certificate gets a folder of its own because its CRD may be
+// missing from the target cluster, and a reader can then skip or drop the folder as a whole.
+const (
+	TableFile       = "NETWORK.md.yaml"
+	CertificateFile = "certificates/certificate.yaml"
+)
+
+// Build returns the cluster's network objects: with spec.networkPolicy.enabled, the NetworkPolicies and the
+// table; with spec.tls.certManager, the Certificate (the pods mount its Secret, so it is built whether or not
+// policies are).
+func Build(c *v1alpha1.RobustMQCluster) ([]manifests.Object, error) {
+	var out []manifests.Object
+	if *c.Spec.NetworkPolicy.Enabled {
+		policies := NetworkPolicies(c)
+		prefix := naming.For(c).Name + "-"
+		for _, np := range policies {
+			out = append(out, manifests.Object{File: "networkpolicy-" + strings.TrimPrefix(np.Name, prefix) + ".yaml", Object: np})
+		}
+		out = append(out, manifests.Object{File: TableFile, Object: TableConfigMap(c, policies)})
+	}
+	if cert := TLSCertificate(c); cert != nil {
+		out = append(out, manifests.Object{File: CertificateFile, Object: cert})
+	}
+	return out, nil
+}
