@@ -1,0 +1,293 @@
+// Package apply applies every rendered package of the repository to a real kube-apiserver (with
+// kube-controller-manager) in namespaces that enforce the restricted Pod Security Standard.
+package apply
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/robustmq/robustmq-kpt/test/e2e"
+	"github.com/robustmq/robustmq-kpt/test/kubeapi"
+)
+
+// TestAgainstAPIServer starts one control plane (etcd, kube-apiserver, kube-controller-manager) for every check
+// below; each check uses namespaces of its own.
+func TestAgainstAPIServer(t *testing.T) {
+	c := start(t)
+	t.Run("RenderedPackagesApplyStrictly", func(t *testing.T) { renderedPackagesApplyStrictly(t, c) })
+	t.Run("ClusterConfigsMatchTheCRD", func(t *testing.T) { clusterConfigsMatchTheCRD(t, c) })
+	t.Run("BrokenManifestsAreRejected", func(t *testing.T) { brokenManifestsAreRejected(t, c) })
+	t.Run("UpgradesAndImmutableChanges", func(t *testing.T) { upgradesAndImmutableChanges(t, c) })
+	t.Run("ControllersCreateAdmittedPods", func(t *testing.T) { controllersCreateAdmittedPods(t, c) })
+}
+
+func start(t *testing.T) *kubeapi.Cluster {
+	t.Helper()
+	c := kubeapi.Start(t, kubeapi.Options{ControllerManager: true})
+	v, err := c.Version()
+	require.NoError(t, err)
+	pinned, err := kubeapi.PinnedVersion("KUBERNETES_VERSION")
+	require.NoError(t, err)
+	require.Equal(t, pinned, v, "kube-apiserver reports the pinned version")
+	t.Logf("kube-apiserver %s (pinned %s)", v, pinned)
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	c.InstallCRDs(t, kubeapi.PrometheusOperatorCRDs(t)...)
+	c.InstallCRDs(t, kubeapi.CertManagerCRDs(t)...)
+	c.InstallCRDs(t, filepath.Join(root, "functions", "robustmq-cluster", "crd", "robustmq.io_robustmqclusters.yaml"))
+	return c
+}
+
+// rendered reads the applyable objects of a rendered package: everything but local config (the Kptfile, the
+// RobustMQCluster, the access table).
+func rendered(t *testing.T, dir string) []unstructured.Unstructured {
+	t.Helper()
+	files, err := e2e.YAMLFiles(dir)
+	require.NoError(t, err)
+	var out []unstructured.Unstructured
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		objs, err := kubeapi.DecodeYAML(b)
+		require.NoError(t, err, f)
+		for _, o := range objs {
+			if o.GetAnnotations()["config.kubernetes.io/local-config"] == "true" || o.GetKind() == "Kptfile" {
+				continue
+			}
+			out = append(out, o)
+		}
+	}
+	require.NotEmpty(t, out, dir)
+	return out
+}
+
+// namespaces creates a restricted namespace for every namespace the objects name, and one for those without.
+func namespaces(t *testing.T, c *kubeapi.Cluster, fallback string, objs []unstructured.Unstructured) {
+	t.Helper()
+	seen := map[string]bool{fallback: true}
+	c.RestrictedNamespace(t, fallback)
+	for _, o := range objs {
+		if ns := o.GetNamespace(); ns != "" && !seen[ns] {
+			seen[ns] = true
+			c.RestrictedNamespace(t, ns)
+		}
+	}
+}
+
+func packageDirs(t *testing.T) []string {
+	t.Helper()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	var dirs []string
+	for _, g := range []string{"packages/*/Kptfile", "blueprints/*/Kptfile"} {
+		m, err := filepath.Glob(filepath.Join(root, g))
+		require.NoError(t, err)
+		for _, k := range m {
+			dirs = append(dirs, filepath.Dir(k))
+		}
+	}
+	sort.Strings(dirs)
+	return dirs
+}
+
+func nsName(dir string) string {
+	return "t-" + strings.ReplaceAll(filepath.Base(filepath.Dir(dir))+"-"+filepath.Base(dir), "_", "-")
+}
+
+// Every rendered package applies strictly, without a single warning, and re-applying it changes nothing.
+func renderedPackagesApplyStrictly(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	for _, dir := range packageDirs(t) {
+		t.Run(filepath.Base(filepath.Dir(dir))+"/"+filepath.Base(dir), func(t *testing.T) {
+			objs := rendered(t, dir)
+			ns := nsName(dir)
+			namespaces(t, c, ns, objs)
+			res, err := c.Apply(ctx, ns, objs)
+			require.NoError(t, err, "apply %s", dir)
+			assert.True(t, res.Changed)
+			assert.Empty(t, res.Warnings)
+
+			res, err = c.Apply(ctx, ns, rendered(t, dir))
+			require.NoError(t, err)
+			for _, o := range res.Objects {
+				assert.False(t, o.Changed, "re-apply changed %s %s/%s", o.GVK.Kind, o.Namespace, o.Name)
+			}
+		})
+	}
+}
+
+// The RobustMQCluster config itself validates against the generated CRD schema (dry run, strict).
+func clusterConfigsMatchTheCRD(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	c.RestrictedNamespace(t, "t-crd")
+	for _, dir := range packageDirs(t) {
+		b, err := os.ReadFile(filepath.Join(dir, "cluster.yaml"))
+		require.NoError(t, err)
+		objs, err := kubeapi.DecodeYAML(b)
+		require.NoError(t, err)
+		for i := range objs {
+			objs[i].SetNamespace("t-crd")
+		}
+		_, err = c.Apply(ctx, "t-crd", objs)
+		assert.NoError(t, err, dir)
+	}
+	// And the schema is not a rubber stamp: a typo and a wrong enum value are refused.
+	for bad, want := range map[string]string{
+		"spec: {replicaz: 3}":     "spec.replicaz",
+		"spec: {environment: qa}": "spec.environment",
+	} {
+		doc := "apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nmetadata: {name: bad, namespace: t-crd}\n" + bad + "\n"
+		_, err := c.ApplyYAML(ctx, "t-crd", []byte(doc))
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+// The suite can fail: a rendered StatefulSet made privileged, or given an unknown field, is refused.
+func brokenManifestsAreRejected(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	objs := rendered(t, filepath.Join(root, "packages", "robustmq"))
+	sts := statefulSet(t, objs)
+	c.RestrictedNamespace(t, "t-broken")
+
+	privileged := sts.DeepCopy()
+	containers, _, err := unstructured.NestedSlice(privileged.Object, "spec", "template", "spec", "containers")
+	require.NoError(t, err)
+	sc := containers[0].(map[string]any)["securityContext"].(map[string]any)
+	sc["privileged"], sc["allowPrivilegeEscalation"] = true, true
+	require.NoError(t, unstructured.SetNestedSlice(privileged.Object, containers, "spec", "template", "spec", "containers"))
+	res, err := c.Apply(ctx, "t-broken", []unstructured.Unstructured{*privileged})
+	require.Error(t, err, "a privileged template must produce a PodSecurity warning, treated as failure")
+	assert.NotEmpty(t, res.Warnings)
+	assert.Contains(t, strings.Join(res.Warnings, "\n"), "restricted")
+
+	unknown := sts.DeepCopy()
+	unknown.SetName("unknown-field")
+	require.NoError(t, unstructured.SetNestedField(unknown.Object, int64(3), "spec", "replicaz"))
+	_, err = c.Apply(ctx, "t-broken", []unstructured.Unstructured{*unknown})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "replicaz")
+}
+
+func statefulSet(t *testing.T, objs []unstructured.Unstructured) *unstructured.Unstructured {
+	t.Helper()
+	for i := range objs {
+		if objs[i].GetKind() == "StatefulSet" {
+			return &objs[i]
+		}
+	}
+	t.Fatal("no StatefulSet")
+	return nil
+}
+
+// A spec change (new image tag) applies; an immutable change (PVC size in volumeClaimTemplates) is refused by
+// the API server, which is what change-impact checks must guard.
+func upgradesAndImmutableChanges(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	work := filepath.Join(t.TempDir(), "robustmq")
+	require.NoError(t, e2e.CopyDir(filepath.Join(root, "packages", "robustmq"), work))
+	ns := "t-upgrade"
+	c.RestrictedNamespace(t, ns)
+	_, err = c.Apply(ctx, ns, rendered(t, work))
+	require.NoError(t, err)
+
+	edit(t, filepath.Join(work, "cluster.yaml"), "  version: v0.4.11", "  version: v0.4.10")
+	out, err := e2e.Render(work)
+	require.NoError(t, err, out)
+	res, err := c.Apply(ctx, ns, rendered(t, work))
+	require.NoError(t, err, "an image change is an ordinary rolling update")
+	assert.True(t, res.Changed)
+
+	edit(t, filepath.Join(work, "cluster.yaml"), "        size: 10Gi", "        size: 20Gi")
+	out, err = e2e.Render(work)
+	require.NoError(t, err, out)
+	_, err = c.Apply(ctx, ns, rendered(t, work))
+	require.Error(t, err, "volumeClaimTemplates are immutable")
+	assert.Contains(t, err.Error(), "Forbidden: updates to statefulset spec for fields other than")
+	t.Logf("immutable change refused as expected: %.300s", err)
+}
+
+func edit(t *testing.T, file, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Contains(t, string(b), from)
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
+}
+
+// With the StatefulSet, disruption and EndpointSlice controllers running, the base package's pods are created
+// and admitted under the restricted standard with the broker_id ordinals, each gets its PVC, the PDB counts
+// them, and both Services select them.
+func controllersCreateAdmittedPods(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	ns := "t-controllers"
+	c.RestrictedNamespace(t, ns)
+	_, err = c.Apply(ctx, ns, rendered(t, filepath.Join(root, "packages", "robustmq")))
+	require.NoError(t, err)
+
+	sts := c.WaitForStatefulSet(t, ns, "robustmq-node", 2*time.Minute)
+	assert.Equal(t, int32(3), sts.Status.ReadyReplicas)
+	cs := c.Clientset()
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=robustmq"})
+	require.NoError(t, err)
+	var names, indexes []string
+	for _, p := range pods.Items {
+		names = append(names, p.Name)
+		indexes = append(indexes, p.Labels["apps.kubernetes.io/pod-index"])
+	}
+	sort.Strings(names)
+	sort.Strings(indexes)
+	assert.Equal(t, []string{"robustmq-node-1", "robustmq-node-2", "robustmq-node-3"}, names, "ordinals start at brokerIdStart")
+	assert.Equal(t, []string{"1", "2", "3"}, indexes, "pod-index feeds broker_id")
+
+	for i := 1; i <= 3; i++ {
+		pvc, err := cs.CoreV1().PersistentVolumeClaims(ns).Get(ctx, fmt.Sprintf("data-robustmq-node-%d", i), metav1.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, "10Gi", pvc.Spec.Resources.Requests.Storage().String())
+	}
+
+	c.WaitFor(t, time.Minute, "pdb status", func(ctx context.Context) (bool, error) {
+		pdb, err := cs.PolicyV1().PodDisruptionBudgets(ns).Get(ctx, "robustmq-node", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		s := pdb.Status
+		return s.ExpectedPods == 3 && s.CurrentHealthy == 3 && s.DesiredHealthy == 2 && s.DisruptionsAllowed == 1, nil
+	})
+
+	for _, svc := range []string{"robustmq-node-headless", "robustmq"} {
+		c.WaitFor(t, time.Minute, "endpoints of "+svc, func(ctx context.Context) (bool, error) {
+			slices, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + svc})
+			if err != nil {
+				return false, err
+			}
+			pods := map[string]bool{}
+			for _, s := range slices.Items {
+				for _, e := range s.Endpoints {
+					if e.TargetRef != nil {
+						pods[e.TargetRef.Name] = true
+					}
+				}
+			}
+			return len(pods) == 3, nil
+		})
+	}
+}
