@@ -104,3 +104,22 @@ func itemsYAML(rl *fn.ResourceList) string {
 	}
 	return s
 }
+
+// BenchmarkProcess measures one render of the prod split-pool case (decode, default, validate, build, policy).
+func BenchmarkProcess(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "prod-split-pools", "cluster.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		objs, err := fn.ParseKubeObjects(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rl := &fn.ResourceList{Items: objs, FunctionConfig: fn.NewEmptyKubeObject()}
+		if ok, err := Process(rl); err != nil || !ok {
+			b.Fatalf("process: %v %v", ok, rl.Results)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# hack/tools.sh <tool>... builds (once) and prints the absolute path of each tool,
+# one line per argument, in argument order. Build logs go to stderr only.
+#
+# Tools: etcd kube-apiserver kube-controller-manager kustomize promtool
+# Versions come from hack/versions.env; binaries are cached as <tool>-<version>
+# under ${ROBUSTMQ_KPT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/robustmq-kpt/tools},
+# so bumping a pin rebuilds. Everything is built from the Go module proxy.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+source "$ROOT/hack/versions.env"
+
+CACHE=${ROBUSTMQ_KPT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/robustmq-kpt/tools}
+mkdir -p "$CACHE"
+CACHE=$(cd "$CACHE" && pwd)
+
+# Throwaway modules must not see the repo's go.work or -mod flags.
+export GOWORK=off CGO_ENABLED=0
+
+log() { echo "tools.sh: $*" >&2; }
+
+usage() {
+  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kustomize|promtool}..." >&2
+  exit 2
+}
+
+version_of() {
+  case $1 in
+    etcd) echo "$ETCD_VERSION" ;;
+    kube-apiserver | kube-controller-manager) echo "$KUBERNETES_VERSION" ;;
+    kustomize) echo "$KUSTOMIZE_VERSION" ;;
+    promtool) echo "$PROMTOOL_VERSION" ;;
+    *) return 1 ;;
+  esac
+}
+
+# Scratch space for this run, removed on exit. It lives under $CACHE so the
+# final rename is on the same file system (atomic) and outside the repo.
+WORK=$(mktemp -d "$CACHE/.build.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+newtmp() { mktemp -d "$WORK/XXXXXX"; }
+
+build_etcd() { # $1 = output dir
+  local out=$1 mod
+  mod=$(newtmp)
+  (
+    cd "$mod"
+    export GOFLAGS=-mod=mod
+    go mod init tools.local/etcd 2>/dev/null
+    go mod edit -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+    go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3 >&2
+  )
+}
+
+# kube-apiserver and kube-controller-manager come from one throwaway module that
+# requires k8s.io/kubernetes and replaces its ./staging modules with published
+# k8s.io/<module> v0.<minor>.<patch> (go install refuses modules with replaces).
+build_kube() { # $1 = output dir; builds both binaries (the second is nearly free)
+  local out=$1 mod gomod pub major minor ldflags v
+  v=$KUBERNETES_VERSION
+  mod=$(newtmp)
+  # From outside any module, so no go.mod/go.sum is touched.
+  gomod=$(cd "$WORK" && go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  [[ -f $gomod ]] || { log "cannot download k8s.io/kubernetes@$v"; return 1; }
+  pub="v0.${v#v1.}" # v1.36.3 -> v0.36.3
+  major=1
+  minor=$(echo "$v" | cut -d. -f2)
+  (
+    cd "$mod"
+    export GOFLAGS=-mod=mod
+    go mod init tools.local/kubernetes 2>/dev/null
+    go mod edit -go="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$gomod")"
+    go mod edit -require="k8s.io/kubernetes@$v"
+    # Only modules kubernetes actually requires: some staging dirs (e.g.
+    # sample-cli-plugin) are never published.
+    local m
+    for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\) => \./staging/.*#\1#p' "$gomod"); do
+      if grep -Eq "^[[:space:]]*$m v0\.0\.0" "$gomod"; then
+        go mod edit -replace="$m=$m@$pub"
+      fi
+    done
+    ldflags="-s -w"
+    local p
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags+=" -X $p.gitVersion=$v -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    done
+    log "building kube-apiserver and kube-controller-manager $v (cold: ~10-20 min on 2 cores)"
+    go build -trimpath -ldflags "$ldflags" -o "$out/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager >&2
+  )
+}
+
+build_goinstall() { # $1 = output dir, $2 = name, $3 = pkg@version
+  local out=$1 name=$2 pkg=$3 bin
+  bin=$(newtmp)
+  GOFLAGS='' GOBIN=$bin go install -trimpath -ldflags "-s -w" "$pkg" >&2
+  mv "$bin/$name" "$out/$name"
+}
+
+# ensure <tool>: build if missing (under a per-group lock), print the path.
+ensure() {
+  local tool=$1 ver group final out fd t
+  ver=$(version_of "$tool") || usage
+  final="$CACHE/$tool-$ver"
+  if [[ ! -x $final ]]; then
+    group=$tool
+    [[ $tool == kube-* ]] && group=kubernetes
+    exec {fd}>"$CACHE/.lock-$group"
+    flock "$fd"
+    if [[ ! -x $final ]]; then # another caller may have built it while we waited
+      log "building $tool $ver into $CACHE"
+      out=$(newtmp)
+      case $tool in
+        etcd) build_etcd "$out" ;;
+        kube-*) build_kube "$out" ;;
+        kustomize) build_goinstall "$out" kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" ;;
+        promtool) build_goinstall "$out" promtool "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" ;;
+      esac
+      # Atomic renames: readers see either nothing or a complete binary.
+      for t in "$out"/*; do
+        mv -f "$t" "$CACHE/$(basename "$t")-$ver"
+      done
+    fi
+    flock -u "$fd"
+    exec {fd}>&-
+  fi
+  [[ -x $final ]] || { log "$tool was not built"; exit 1; }
+  echo "$final"
+}
+
+[[ $# -gt 0 ]] || usage
+for tool in "$@"; do
+  version_of "$tool" >/dev/null || usage
+done
+for tool in "$@"; do
+  ensure "$tool"
+done
