@@ -1,0 +1,174 @@
+// Package monitoring builds scrape config, alert rules and dashboards from the cluster topology.
+//
+// Kinds whose CRDs may be missing (ServiceMonitor, PrometheusRule, GrafanaDashboard) go to monitoring/, so GitOps
+// tools can apply them as a separate unit that depends on the operators; dashboard ConfigMaps are plain kinds and go
+// to dashboards/.
+package monitoring
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+)
+
+const (
+	// DirCRD holds the kinds that need an operator's CRDs; DirDashboards the dashboard ConfigMaps.
+	DirCRD        = "monitoring"
+	DirDashboards = "dashboards"
+
+	// Job is the Prometheus job of every RobustMQ target: the ServiceMonitor takes it from the Services'
+	// app.kubernetes.io/name label, so it is the same for every pool and every cluster.
+	Job = naming.AppName
+	// MetricsPath is served on the admin HTTP port of every node, whatever its roles (facts §4).
+	MetricsPath = "/metrics"
+
+	// Target labels the ServiceMonitor adds; role labels are LabelRolePrefix + role = "true".
+	LabelCluster    = "cluster"
+	LabelPool       = "pool"
+	LabelRolePrefix = "role_"
+
+	// AnnotationFluxSubstitute turns off Flux post-build variable substitution: dashboards use ${datasource},
+	// alert templates use $labels and $value, relabellings use ${1}. Flux would replace them all with "".
+	AnnotationFluxSubstitute = "kustomize.toolkit.fluxcd.io/substitute"
+
+	// RunbookBase is where the runbook of every alert lives; each alert has an anchor named after it.
+	RunbookBase = "https://github.com/robustmq/robustmq-kpt/blob/main/docs/monitoring.md"
+
+	// The StatefulSets' container and volume claim names (manifests/statefulset.go); a data PVC is
+	// data-<statefulset>-<ordinal>.
+	containerName = "robustmq"
+	dataClaim     = "data"
+)
+
+// Build returns the cluster's monitoring objects. Files are relative to the cluster's output folder.
+func Build(c *v1alpha1.RobustMQCluster) ([]manifests.Object, error) {
+	m := &c.Spec.Monitoring
+	if !*m.Enabled {
+		return nil, nil
+	}
+	var out []manifests.Object
+	if *m.PrometheusOperator {
+		sm, err := ServiceMonitor(c)
+		if err != nil {
+			return nil, fmt.Errorf("build servicemonitor: %w", err)
+		}
+		out = append(out,
+			manifests.Object{File: DirCRD + "/servicemonitor.yaml", Object: sm},
+			manifests.Object{File: DirCRD + "/prometheusrule.yaml", Object: PrometheusRule(c)},
+		)
+	}
+	if !*m.GrafanaSidecar && !*m.GrafanaOperator {
+		return out, nil
+	}
+	dashboards, err := Dashboards(c)
+	if err != nil {
+		return nil, fmt.Errorf("build dashboards: %w", err)
+	}
+	for _, d := range dashboards {
+		if *m.GrafanaSidecar {
+			out = append(out, manifests.Object{File: DirDashboards + "/configmap-" + d.Kind + ".yaml", Object: DashboardConfigMap(c, d)})
+		}
+		if *m.GrafanaOperator {
+			out = append(out, manifests.Object{File: DirCRD + "/grafanadashboard-" + d.Kind + ".yaml", Object: GrafanaDashboard(c, d)})
+		}
+	}
+	return out, nil
+}
+
+// objectMeta is naming's metadata plus the Flux opt-out every monitoring object needs.
+func objectMeta(c *v1alpha1.RobustMQCluster, name string, labels map[string]string) metav1.ObjectMeta {
+	meta := naming.For(c).Meta(name, labels)
+	meta.Annotations[AnnotationFluxSubstitute] = "disabled"
+	return meta
+}
+
+// selectedLabels are the cluster labels plus spec.monitoring.labels, which the target Prometheus selects on.
+func selectedLabels(c *v1alpha1.RobustMQCluster) map[string]string {
+	l := naming.For(c).Labels()
+	maps.Copy(l, c.Spec.Monitoring.Labels)
+	return l
+}
+
+// metaPool is the pool that runs the Raft voters; validation allows exactly one.
+func metaPool(c *v1alpha1.RobustMQCluster) *v1alpha1.Pool {
+	for i := range c.Spec.Pools {
+		if c.Spec.Pools[i].Has(v1alpha1.RoleMeta) {
+			return &c.Spec.Pools[i]
+		}
+	}
+	return nil
+}
+
+// statefulPools keep a data PVC (manifests: meta and engine pools).
+func statefulPools(c *v1alpha1.RobustMQCluster) []*v1alpha1.Pool {
+	var out []*v1alpha1.Pool
+	for i := range c.Spec.Pools {
+		p := &c.Spec.Pools[i]
+		if p.Has(v1alpha1.RoleMeta) || p.Has(v1alpha1.RoleEngine) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// podNames are every pod of the topology: <statefulset>-<ordinal>, ordinals starting at brokerIdStart.
+func podNames(c *v1alpha1.RobustMQCluster) []string {
+	n := naming.For(c)
+	var out []string
+	for _, p := range c.Spec.Pools {
+		for i := range *p.Replicas {
+			out = append(out, fmt.Sprintf("%s-%d", n.StatefulSet(p.Name), *p.BrokerIDStart+i))
+		}
+	}
+	return out
+}
+
+// selector renders a PromQL label matcher list from name, value pairs; a name ending in "~" matches by regex. The
+// namespace matcher is left out when the cluster has no namespace yet (a later kustomize or kpt set-namespace decides
+// it); the other matchers still pin the cluster.
+func selector(namespace string, pairs ...string) string {
+	var ms []string
+	if namespace != "" {
+		ms = append(ms, fmt.Sprintf("namespace=%q", namespace))
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		op := "="
+		name := pairs[i]
+		if strings.HasSuffix(name, "~") {
+			name, op = strings.TrimSuffix(name, "~"), "=~"
+		}
+		ms = append(ms, fmt.Sprintf("%s%s%q", name, op, pairs[i+1]))
+	}
+	return "{" + strings.Join(ms, ",") + "}"
+}
+
+// alternation is a regex matching exactly one of the names.
+func alternation(names []string) string {
+	q := make([]string, len(names))
+	for i, s := range names {
+		q[i] = regexp.QuoteMeta(s)
+	}
+	sort.Strings(q)
+	if len(q) == 1 {
+		return q[0]
+	}
+	return "(" + strings.Join(q, "|") + ")"
+}
+
+// httpPortName is the name of the admin HTTP port in the cluster's port model (containers and headless Services).
+func httpPortName(s *v1alpha1.Spec) (string, error) {
+	for _, np := range s.Ports() {
+		if np.Port == v1alpha1.HTTPPort && np.Path == "" {
+			return np.Name, nil
+		}
+	}
+	return "", fmt.Errorf("no fixed port %d in the port model", v1alpha1.HTTPPort)
+}
