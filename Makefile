@@ -41,6 +41,7 @@ tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-
 update-golden: ## Refresh golden files and the rendered packages' expected output (read the diff!)
 	-WRITE_GOLDEN_OUTPUT=1 $(GO) test ./functions/... ./test/e2e/... -count=1 -run 'Golden|Expected' >/dev/null
 	WRITE_GOLDEN_OUTPUT=1 $(GO) test ./functions/... ./test/e2e/... -count=1 -run 'Golden|Expected'
+	$(GO) run ./hack/catalog
 
 generate: ## Generate the RobustMQCluster CRD (OpenAPI schema) from the Go types
 	$(CONTROLLER_GEN) crd paths=./functions/robustmq-cluster/api/... output:crd:dir=$(CRD_DIR)
@@ -50,6 +51,7 @@ verify: generate ## Check formatting, vet, generated files and goldens are up to
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 	git diff --exit-code -- $(CRD_DIR) || { echo "CRD out of date: run make generate"; exit 1; }
+	$(GO) run ./hack/catalog -check
 
 clean: ## Remove build output
 	rm -rf bin $(OUT)
