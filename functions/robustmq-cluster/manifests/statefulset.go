@@ -235,9 +235,13 @@ func probes(s *v1alpha1.Spec, p *v1alpha1.Pool) (readiness, liveness, startup *c
 func spreadConstraints(n naming.Cluster, p *v1alpha1.Pool) []corev1.TopologySpreadConstraint {
 	var out []corev1.TopologySpreadConstraint
 	for _, sp := range []struct {
-		key    string
-		spread v1alpha1.Spread
-	}{{"topology.kubernetes.io/zone", p.Scheduling.ZoneSpread}, {"kubernetes.io/hostname", p.Scheduling.HostSpread}} {
+		key        string
+		spread     v1alpha1.Spread
+		minDomains *int32
+	}{
+		{"topology.kubernetes.io/zone", p.Scheduling.ZoneSpread, p.Scheduling.MinZones},
+		{"kubernetes.io/hostname", p.Scheduling.HostSpread, nil},
+	} {
 		if sp.spread == v1alpha1.SpreadNone {
 			continue
 		}
@@ -249,6 +253,7 @@ func spreadConstraints(n naming.Cluster, p *v1alpha1.Pool) []corev1.TopologySpre
 			MaxSkew:           1,
 			TopologyKey:       sp.key,
 			WhenUnsatisfiable: when,
+			MinDomains:        sp.minDomains,
 			LabelSelector:     &metav1.LabelSelector{MatchLabels: n.PoolSelector(p.Name)},
 		})
 	}

@@ -143,6 +143,11 @@ const (
 type Scheduling struct {
 	// ZoneSpread over topology.kubernetes.io/zone. Default by environment.
 	ZoneSpread Spread `json:"zoneSpread,omitempty"`
+	// MinZones is the number of zones the pool must span (topology spread minDomains). With fewer zones holding
+	// nodes, pods stay Pending instead of doubling up. Requires zoneSpread: required.
+	//
+	// +kubebuilder:validation:Minimum=1
+	MinZones *int32 `json:"minZones,omitempty"`
 	// HostSpread over kubernetes.io/hostname. Default by environment.
 	HostSpread        Spread              `json:"hostSpread,omitempty"`
 	NodeSelector      map[string]string   `json:"nodeSelector,omitempty"`

@@ -185,6 +185,9 @@ func (s *Scheduling) validate(p *field.Path) field.ErrorList {
 	if !slices.Contains(spreads, s.ZoneSpread) {
 		errs = append(errs, field.NotSupported(p.Child("zoneSpread"), s.ZoneSpread, spreads))
 	}
+	if s.MinZones != nil && (*s.MinZones < 1 || s.ZoneSpread != SpreadRequired) {
+		errs = append(errs, field.Invalid(p.Child("minZones"), *s.MinZones, "must be at least 1, with zoneSpread: required"))
+	}
 	if !slices.Contains(spreads, s.HostSpread) {
 		errs = append(errs, field.NotSupported(p.Child("hostSpread"), s.HostSpread, spreads))
 	}

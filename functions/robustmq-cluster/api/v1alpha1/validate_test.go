@@ -137,6 +137,9 @@ func TestValidate(t *testing.T) {
 			c.Spec.Pools = []Pool{{Name: "node", Resources: corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("4Gi")}}}}
 		}, []string{"spec.pools[0].resources.requests.memory"}},
+		{"minZones needs required zone spread", func(c *RobustMQCluster) {
+			c.Spec.Pools = []Pool{{Name: "node", Scheduling: Scheduling{MinZones: ptr.To[int32](3)}}}
+		}, []string{"spec.pools[0].scheduling.minZones"}},
 		{"duplicate port", func(c *RobustMQCluster) { c.Spec.Listeners.Kafka.Port = 1883 }, []string{"spec.listeners.kafka.port"}},
 		{"port clashes with grpc", func(c *RobustMQCluster) { c.Spec.Listeners.AMQP.Port = GRPCPort }, []string{"spec.listeners.amqp.port"}},
 		{"port out of range", func(c *RobustMQCluster) { c.Spec.Listeners.NATS.TCP.Port = 70000 }, []string{"spec.listeners.nats.tcp.port"}},
