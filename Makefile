@@ -42,6 +42,7 @@ update-golden: ## Refresh golden files and the rendered packages' expected outpu
 	-WRITE_GOLDEN_OUTPUT=1 $(GO) test ./functions/... ./test/e2e/... -count=1 -run 'Golden|Expected' >/dev/null
 	WRITE_GOLDEN_OUTPUT=1 $(GO) test ./functions/... ./test/e2e/... -count=1 -run 'Golden|Expected'
 	$(GO) run ./hack/catalog
+	$(GO) run ./examples/kustomize-overlays/generate
 
 generate: ## Generate the RobustMQCluster CRD (OpenAPI schema) from the Go types
 	$(CONTROLLER_GEN) crd paths=./functions/robustmq-cluster/api/... output:crd:dir=$(CRD_DIR)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -27,6 +28,7 @@ import (
 func TestAgainstAPIServer(t *testing.T) {
 	c := start(t)
 	t.Run("RenderedPackagesApplyStrictly", func(t *testing.T) { renderedPackagesApplyStrictly(t, c) })
+	t.Run("KustomizeOverlaysApplyStrictly", func(t *testing.T) { kustomizeOverlaysApplyStrictly(t, c) })
 	t.Run("ClusterConfigsMatchTheCRD", func(t *testing.T) { clusterConfigsMatchTheCRD(t, c) })
 	t.Run("BrokenManifestsAreRejected", func(t *testing.T) { brokenManifestsAreRejected(t, c) })
 	t.Run("UpgradesAndImmutableChanges", func(t *testing.T) { upgradesAndImmutableChanges(t, c) })
@@ -124,6 +126,43 @@ func renderedPackagesApplyStrictly(t *testing.T, c *kubeapi.Cluster) {
 			for _, o := range res.Objects {
 				assert.False(t, o.Changed, "re-apply changed %s %s/%s", o.GVK.Kind, o.Namespace, o.Name)
 			}
+		})
+	}
+}
+
+// The kustomize overlays of examples/kustomize-overlays build with the real kustomize and apply strictly, each
+// environment in a namespace of its own (renamed from the example's, which every environment shares).
+func kustomizeOverlaysApplyStrictly(t *testing.T, c *kubeapi.Cluster) {
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	tools, err := kubeapi.FindTools("kustomize")
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, env := range []string{"dev", "staging", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			ns := "t-overlay-" + env
+			var objs []unstructured.Unstructured
+			for _, dir := range []string{"overlays/" + env, "overlays/" + env + "/monitoring"} {
+				path := filepath.Join(root, "examples", "kustomize-overlays", dir)
+				if _, err := os.Stat(filepath.Join(path, "kustomization.yaml")); err != nil {
+					continue
+				}
+				out, err := exec.Command(tools[0], "build", path).Output()
+				require.NoError(t, err, "kustomize build %s", dir)
+				built, err := kubeapi.DecodeYAML(out)
+				require.NoError(t, err)
+				objs = append(objs, built...)
+			}
+			require.NotEmpty(t, objs)
+			for i := range objs {
+				if objs[i].GetKind() == "Namespace" {
+					objs[i].SetName(ns) // keeps the example's restricted enforcement label
+				} else if objs[i].GetNamespace() != "" {
+					objs[i].SetNamespace(ns)
+				}
+			}
+			_, err := c.Apply(ctx, ns, objs)
+			require.NoError(t, err)
 		})
 	}
 }
