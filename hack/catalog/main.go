@@ -10,9 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/robustmq/robustmq-kpt/hack/catalog/catalog"
+	"github.com/robustmq/robustmq-kpt/internal/repo"
 )
 
 func main() {
@@ -23,7 +23,7 @@ func main() {
 	dir := *root
 	if dir == "" {
 		var err error
-		if dir, err = repoRoot(); err != nil {
+		if dir, err = repo.Root(); err != nil {
 			fail(err)
 		}
 	}
@@ -35,23 +35,6 @@ func main() {
 	}
 	if err := catalog.Write(dir); err != nil {
 		fail(err)
-	}
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("find repository root: no go.mod above the working directory")
-		}
-		dir = parent
 	}
 }
 

@@ -11,25 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/robustmq/robustmq-kpt/internal/repo"
 )
 
 // Root is the repository root (the directory holding go.mod).
-func Root() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+func Root() (string, error) { return repo.Root() }
 
 var (
 	buildOnce sync.Once

@@ -29,6 +29,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/robustmq/robustmq-kpt/internal/repo"
 )
 
 // environmentsFile lists the environments and their patches, relative to the example directory.
@@ -53,7 +55,7 @@ func main() {
 }
 
 func run(dir string) error {
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return err
 	}
@@ -192,23 +194,6 @@ func renderPackage(root, pkg string) error {
 		return fmt.Errorf("%w\n%s", err, out.String())
 	}
 	return nil
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory: run from the repository")
-		}
-		dir = parent
-	}
 }
 
 // copyTree copies regular files from src to dst, skipping those for which skip (given the path relative to src)
