@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"path"
-	"strconv"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -165,7 +164,7 @@ func toKubeObject(obj runtime.Object, file string) (*fn.KubeObject, error) {
 	if err != nil {
 		return nil, err
 	}
-	clean(m, 0)
+	clean(m)
 	ko, err := fn.NewKubeObjectFromMap(m)
 	if err != nil {
 		return nil, err
@@ -173,26 +172,26 @@ func toKubeObject(obj runtime.Object, file string) (*fn.KubeObject, error) {
 	if err := ko.SetPathAnnotation(file); err != nil {
 		return nil, err
 	}
-	return ko, ko.SetAnnotation("internal.config.kubernetes.io/index", strconv.Itoa(0))
+	// One object per file, so every index is 0.
+	return ko, ko.SetIndexAnnotation(0)
 }
 
-// clean removes what the API server fills in itself: status (at any depth, e.g. in volumeClaimTemplates) and
-// null creationTimestamps. Empty maps such as emptyDir: {} stay, they carry meaning.
-func clean(v any, depth int) {
+// clean removes what the API server fills in itself: status maps (at any depth, e.g. in volumeClaimTemplates)
+// and null creationTimestamps. Empty maps such as emptyDir: {} stay, they carry meaning.
+func clean(v any) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			if (k == "status" && depth > 0 && isMap(x)) || (k == "status" && depth == 0) || (k == "creationTimestamp" && x == nil) {
+			_, isMap := x.(map[string]any)
+			if (k == "status" && isMap) || (k == "creationTimestamp" && x == nil) {
 				delete(t, k)
 				continue
 			}
-			clean(x, depth+1)
+			clean(x)
 		}
 	case []any:
 		for _, x := range t {
-			clean(x, depth+1)
+			clean(x)
 		}
 	}
 }
-
-func isMap(v any) bool { _, ok := v.(map[string]any); return ok }
