@@ -8,7 +8,6 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -251,7 +250,8 @@ func lookup(doc map[string]any, dotted string) (any, bool) {
 	return v, ok
 }
 
-// podSpecOf returns the pod spec of a workload and its field path.
+// podSpecOf returns the pod spec of a workload and its field path. Only the kinds the function generates are
+// listed: each typed API package costs the function image hundreds of kilobytes.
 func podSpecOf(o runtime.Object) (*corev1.PodSpec, string, bool) {
 	switch t := o.(type) {
 	case *appsv1.StatefulSet:
@@ -260,10 +260,6 @@ func podSpecOf(o runtime.Object) (*corev1.PodSpec, string, bool) {
 		return &t.Spec.Template.Spec, "spec.template.spec", true
 	case *appsv1.DaemonSet:
 		return &t.Spec.Template.Spec, "spec.template.spec", true
-	case *batchv1.Job:
-		return &t.Spec.Template.Spec, "spec.template.spec", true
-	case *batchv1.CronJob:
-		return &t.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec", true
 	case *corev1.Pod:
 		return &t.Spec, "spec", true
 	}

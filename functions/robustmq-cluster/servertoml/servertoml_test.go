@@ -9,7 +9,6 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
@@ -36,7 +35,7 @@ func topologies() map[string]*v1alpha1.RobustMQCluster {
 				JWTSecret: &v1alpha1.SecretKeyRef{Name: "admin", Key: "jwt"},
 			}
 			c.Spec.TLS.SecretName = "tls"
-			c.Spec.ExtraConfig = map[string]apiextensionsv1.JSON{
+			c.Spec.ExtraConfig = map[string]v1alpha1.ConfigValue{
 				"mqtt_runtime.keep_alive.max_time": {Raw: []byte("3600")},
 				"runtime.pprof_enable":             {Raw: []byte("false")},
 			}

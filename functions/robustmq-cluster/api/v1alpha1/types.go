@@ -2,7 +2,6 @@ package v1alpha1
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -87,7 +86,29 @@ type Spec struct {
 	// ExtraConfig sets further server.toml keys by their dotted name, e.g. "mqtt_runtime.keep_alive.max_time": 3600.
 	// Only keys the pinned release reads are accepted; keys the function manages (ids, roles, ports, paths,
 	// credentials, TLS) are refused.
-	ExtraConfig map[string]apiextensionsv1.JSON `json:"extraConfig,omitempty"`
+	ExtraConfig map[string]ConfigValue `json:"extraConfig,omitempty"`
+}
+
+// ConfigValue is one server.toml value (string, number, boolean or list), checked against the key's type.
+//
+// +kubebuilder:validation:Type=""
+// +kubebuilder:pruning:PreserveUnknownFields
+type ConfigValue struct {
+	// Raw is the value as JSON. A type of our own rather than apiextensions' JSON, whose package would add half
+	// a megabyte to the function image.
+	Raw []byte `json:"-"`
+}
+
+func (v ConfigValue) MarshalJSON() ([]byte, error) {
+	if len(v.Raw) == 0 {
+		return []byte("null"), nil
+	}
+	return v.Raw, nil
+}
+
+func (v *ConfigValue) UnmarshalJSON(data []byte) error {
+	v.Raw = append(v.Raw[:0], data...)
+	return nil
 }
 
 type Image struct {

@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -344,7 +343,7 @@ func (np *NetworkPolicy) validate(p *field.Path) field.ErrorList {
 	return errs
 }
 
-func validateExtraConfig(p *field.Path, extra map[string]apiextensionsv1.JSON) field.ErrorList {
+func validateExtraConfig(p *field.Path, extra map[string]ConfigValue) field.ErrorList {
 	var errs field.ErrorList
 	keys := make([]string, 0, len(extra))
 	for k := range extra {

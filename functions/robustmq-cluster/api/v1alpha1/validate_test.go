@@ -6,7 +6,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 )
@@ -164,7 +163,7 @@ func TestValidate(t *testing.T) {
 			c.Spec.Runtime.DefaultTopicReplicas = ptr.To[int32](2)
 		}, []string{"spec.runtime.defaultTopicReplicas"}},
 		{"extra config", func(c *RobustMQCluster) {
-			c.Spec.ExtraConfig = map[string]apiextensionsv1.JSON{
+			c.Spec.ExtraConfig = map[string]ConfigValue{
 				"mqtt_runtime.keep_alive.max_time": {Raw: []byte(`3600`)},
 				"mqtt_runtime.keep_alive.enable":   {Raw: []byte(`"yes"`)},
 				"mqtt_runtime.keepalive.max_time":  {Raw: []byte(`1`)},

@@ -1,0 +1,86 @@
+# One image per KRM function (kpt function spec): reads a ResourceList on
+# stdin, writes one on stdout. Select the function with --build-arg FUNCTION.
+#
+# Targets
+#   release  (default, last stage)  the Go toolchain image cross-compiles the
+#            function for $TARGETPLATFORM on $BUILDPLATFORM (no QEMU needed).
+#            Needs BuildKit (docker buildx) and a registry to pull the bases.
+#   prebuilt takes a binary cross-compiled on the host from
+#            bin/linux_${TARGETARCH}/${FUNCTION} (see `make image`). It works
+#            with the legacy builder and without pulling any Go image. Pass
+#            --build-arg TARGETARCH=<arch> when not building with BuildKit.
+#
+# Both targets derive from the `runtime` stage, so the user, labels and
+# entrypoint are identical; only where the binary comes from differs.
+#
+# Base images are pinned in ONE place: the two ARGs below (tag for humans,
+# digest for reproducibility; the digest wins). Refresh both together with
+#   docker buildx imagetools inspect <name:tag> --format '{{.Manifest.Digest}}'
+# GO_IMAGE: digest of the golang:1.26.8-bookworm multi-arch index as published
+#   on 2026-09-08 (later rebuilds of the same tag exist; refresh before a
+#   release). BASE_IMAGE: digest of the distroless static-debian12:nonroot
+#   multi-arch index as of 2026-09-29.
+# Where no registry is reachable, hack/base-image.sh imports a local
+# stand-in for BASE_IMAGE under the same name:tag (an imported image has no
+# registry digest), and `make image` passes it as --build-arg BASE_IMAGE.
+ARG GO_IMAGE=golang:1.26.8-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c78210e3e4f600387b5128b12c199f81
+ARG BASE_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
+
+# ---------------------------------------------------------------------------
+# runtime: everything the final image has except the binary.
+FROM ${BASE_IMAGE} AS runtime
+ARG FUNCTION=robustmq-cluster
+ARG VERSION=dev
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/robustmq/robustmq-kpt
+ARG DESCRIPTION="kpt KRM function ${FUNCTION} for RobustMQ"
+LABEL org.opencontainers.image.title="${FUNCTION}" \
+      org.opencontainers.image.description="${DESCRIPTION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.vendor="RobustMQ"
+# Numeric, so that runtimes enforcing runAsNonRoot can verify it without
+# reading /etc/passwd (65532 is distroless's `nonroot`). kpt itself runs
+# function containers with `--user nobody` (65534) unless --as-current-user.
+USER 65532:65532
+WORKDIR /
+ENTRYPOINT ["/usr/local/bin/function"]
+
+# ---------------------------------------------------------------------------
+# prebuilt: binary cross-compiled on the host (CGO_ENABLED=0, -trimpath).
+# Kept before the builder stage: the legacy builder builds every stage up to
+# --target, and must never reach the one that needs the Go image.
+FROM runtime AS prebuilt
+ARG FUNCTION=robustmq-cluster
+ARG TARGETARCH
+COPY bin/linux_${TARGETARCH}/${FUNCTION} /usr/local/bin/function
+
+# ---------------------------------------------------------------------------
+# builder: always runs on the build machine's platform and cross-compiles.
+FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS builder
+WORKDIR /src
+ENV CGO_ENABLED=0 \
+    GOTOOLCHAIN=local \
+    GOFLAGS=-buildvcs=false
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod,sharing=locked \
+    go mod download
+COPY . .
+ARG FUNCTION=robustmq-cluster
+ARG VERSION=dev
+ARG TARGETOS
+ARG TARGETARCH
+# -X main.version is a no-op until the function declares `var version string`.
+RUN --mount=type=cache,target=/go/pkg/mod,sharing=locked \
+    --mount=type=cache,target=/root/.cache/go-build \
+    GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
+    go build -trimpath \
+      -ldflags "-s -w -buildid= -X main.version=${VERSION}" \
+      -o /out/function "./functions/${FUNCTION}"
+
+# ---------------------------------------------------------------------------
+# release (default target).
+FROM runtime AS release
+COPY --from=builder /out/function /usr/local/bin/function
