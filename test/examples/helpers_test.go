@@ -237,31 +237,6 @@ func sameObjects(t *testing.T, want, got []obj, msg string) {
 	}
 }
 
-// mergePatch applies a JSON merge patch (RFC 7386). The generator has its own; the test does not share code with
-// what it checks.
-func mergePatch(target, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	out := map[string]any{}
-	for k, v := range t {
-		out[k] = v
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(out, k)
-		} else {
-			out[k] = mergePatch(out[k], v)
-		}
-	}
-	return out
-}
-
 func readYAML(t *testing.T, path string, into any) {
 	t.Helper()
 	b, err := os.ReadFile(path)

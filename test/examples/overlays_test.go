@@ -1,6 +1,7 @@
 package examples
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"sigs.k8s.io/yaml"
 
 	"github.com/robustmq/robustmq-kpt/test/e2e"
@@ -48,9 +50,13 @@ func renderEnvironment(t *testing.T, env overlayEnvironment) []obj {
 		cfg := filepath.Join(dir, "cluster.yaml")
 		b, err := os.ReadFile(cfg)
 		require.NoError(t, err)
-		var cluster map[string]any
-		require.NoError(t, yaml.Unmarshal(b, &cluster))
-		out, err := yaml.Marshal(mergePatch(cluster, env.Patch))
+		doc, err := yaml.YAMLToJSON(b)
+		require.NoError(t, err)
+		patch, err := json.Marshal(env.Patch)
+		require.NoError(t, err)
+		merged, err := jsonpatch.MergePatch(doc, patch)
+		require.NoError(t, err)
+		out, err := yaml.JSONToYAML(merged)
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(cfg, out, 0o644))
 	})

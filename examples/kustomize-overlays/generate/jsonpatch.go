@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// diff returns the JSON 6902 operations that turn a into b, both decoded JSON (maps, lists, scalars). Maps are
-// compared key by key; lists of the same length element by element; a list that only grew at its end gets "add"
+// diff returns the JSON 6902 operations that turn a into b, both decoded JSON (maps, lists, scalars). It is
+// written here rather than taken from a JSON-patch library because the checked-in overlays must be byte-stable,
+// and the libraries that create RFC 6902 patches walk maps in random order. Maps are compared key by key, sorted; lists of the same length element by element; a list that only grew at its end gets "add"
 // operations at "-"; any other list change replaces the whole list, which is exact whatever the list's merge
 // semantics are (kustomize applies JSON 6902 literally, unlike strategic merge patches).
 func diff(a, b any) []map[string]any {
@@ -78,28 +79,4 @@ func op(kind, path string, value any) map[string]any {
 // escape encodes a map key as a JSON pointer token (RFC 6901).
 func escape(k string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-}
-
-// mergePatch applies a JSON merge patch (RFC 7386) to a decoded JSON value.
-func mergePatch(target, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	out := make(map[string]any, len(t))
-	for k, v := range t {
-		out[k] = v
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(out, k)
-			continue
-		}
-		out[k] = mergePatch(out[k], v)
-	}
-	return out
 }

@@ -49,11 +49,3 @@ func TestDiff(t *testing.T) {
 		t.Run(name, func(t *testing.T) { assert.Equal(t, tc.want, diff(tc.a, tc.b)) })
 	}
 }
-
-func TestMergePatch(t *testing.T) {
-	target := map[string]any{"spec": map[string]any{"environment": "staging", "pools": []any{"a"}, "drop": 1.0}}
-	patch := map[string]any{"spec": map[string]any{"environment": "prod", "pools": []any{"b"}, "drop": nil, "new": true}}
-	want := map[string]any{"spec": map[string]any{"environment": "prod", "pools": []any{"b"}, "new": true}}
-	assert.Equal(t, want, mergePatch(target, patch))
-	assert.Equal(t, "staging", target["spec"].(map[string]any)["environment"], "the target is not modified")
-}

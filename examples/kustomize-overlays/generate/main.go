@@ -20,6 +20,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -28,6 +29,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"sigs.k8s.io/yaml"
 
 	"github.com/robustmq/robustmq-kpt/internal/repo"
@@ -170,15 +172,19 @@ func patchCluster(file string, patch map[string]any) error {
 	if err != nil {
 		return err
 	}
-	var obj map[string]any
-	if err := yaml.Unmarshal(b, &obj); err != nil {
+	doc, err := yaml.YAMLToJSON(b)
+	if err != nil {
 		return fmt.Errorf("decode %s: %w", file, err)
 	}
-	merged, ok := mergePatch(obj, patch).(map[string]any)
-	if !ok {
-		return fmt.Errorf("patching %s did not leave an object", file)
+	p, err := json.Marshal(patch)
+	if err != nil {
+		return err
 	}
-	out, err := yaml.Marshal(merged)
+	merged, err := jsonpatch.MergePatch(doc, p)
+	if err != nil {
+		return fmt.Errorf("patch %s: %w", file, err)
+	}
+	out, err := yaml.JSONToYAML(merged)
 	if err != nil {
 		return err
 	}
