@@ -29,7 +29,16 @@ func Process(rl *fn.ResourceList) (bool, error) {
 	sources := clusterSources(rl)
 	var generated fn.KubeObjects
 	ok := true
+	names := map[string]bool{}
 	for _, src := range sources {
+		// Two clusters of one name would generate the same objects.
+		if id := src.obj.GetNamespace() + "/" + src.obj.GetName(); names[id] {
+			rl.Results = append(rl.Results, resultFor(src, fmt.Sprintf("another RobustMQCluster is named %s", id), "metadata.name", fn.Error))
+			ok = false
+			continue
+		} else {
+			names[id] = true
+		}
 		objs, results := render(src)
 		rl.Results = append(rl.Results, results...)
 		if results.ExitCode() != 0 {

@@ -123,3 +123,41 @@ func BenchmarkProcess(b *testing.B) {
 		}
 	}
 }
+
+// Odd but parseable inputs end in error results (or, for nulls, in defaults), never a panic.
+func TestOddInputsDoNotPanic(t *testing.T) {
+	head := "apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nmetadata: {name: mq}\n"
+	for name, doc := range map[string]string{
+		"null pool":          head + "spec: {pools: [null]}\n",
+		"bad quantity":       head + "spec: {pools: [{name: a, resources: {limits: {memory: lots}}}]}\n",
+		"bad storage":        head + "spec: {pools: [{name: a, storage: {size: -1Gi}}]}\n",
+		"no name":            "apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nspec: {}\n",
+		"list spec":          head + "spec: [1, 2]\n",
+		"huge replicas":      head + "spec: {pools: [{name: a, replicas: 99999999999}]}\n",
+		"extra config types": head + "spec: {extraConfig: {mqtt_runtime.keep_alive.max_time: [1], runtime.pprof_enable: null}}\n",
+		"duplicate clusters": head + "---\n" + head,
+	} {
+		t.Run(name, func(t *testing.T) {
+			objs, err := fn.ParseKubeObjects([]byte(doc))
+			require.NoError(t, err)
+			rl := &fn.ResourceList{Items: objs, FunctionConfig: fn.NewEmptyKubeObject()}
+			ok, err := Process(rl)
+			require.NoError(t, err)
+			assert.False(t, ok)
+			assert.NotEmpty(t, rl.Results)
+			assert.Equal(t, len(objs), len(rl.Items), "nothing added or removed")
+		})
+	}
+	for name, doc := range map[string]string{
+		"null spec":     head + "spec: null\n",
+		"null listener": head + "spec: {listeners: {mqtt: {tcp: null}}}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			objs, err := fn.ParseKubeObjects([]byte(doc))
+			require.NoError(t, err)
+			ok, err := Process(&fn.ResourceList{Items: objs, FunctionConfig: fn.NewEmptyKubeObject()})
+			require.NoError(t, err)
+			assert.True(t, ok, "nulls mean defaults")
+		})
+	}
+}
