@@ -15,9 +15,11 @@ import (
 )
 
 const (
-	containerName = "robustmq"
+	// ContainerName and DataVolume are read by monitoring too: restart and PVC alerts select by them (a data PVC
+	// is named <DataVolume>-<statefulset>-<ordinal>).
+	ContainerName = "robustmq"
+	DataVolume    = "data"
 	volumeConfig  = "config"
-	volumeData    = "data"
 	volumeLogs    = "logs"
 	volumeTLS     = "tls"
 
@@ -78,7 +80,7 @@ func stateful(p *v1alpha1.Pool) bool {
 func dataClaim(n naming.Cluster, p *v1alpha1.Pool) corev1.PersistentVolumeClaim {
 	return corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: metav1.ObjectMeta{Name: volumeData, Labels: n.PoolSelector(p.Name)},
+		ObjectMeta: metav1.ObjectMeta{Name: DataVolume, Labels: n.PoolSelector(p.Name)},
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			StorageClassName: p.Storage.StorageClassName,
@@ -111,7 +113,7 @@ func container(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) corev1.Container {
 	s := &c.Spec
 	mounts := []corev1.VolumeMount{
 		{Name: volumeConfig, MountPath: servertoml.ConfigDir, ReadOnly: true},
-		{Name: volumeData, MountPath: servertoml.DataDir},
+		{Name: DataVolume, MountPath: servertoml.DataDir},
 		{Name: volumeLogs, MountPath: servertoml.LogDir},
 	}
 	if tlsSecret(c) != "" && p.Has(v1alpha1.RoleBroker) {
@@ -119,7 +121,7 @@ func container(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) corev1.Container {
 	}
 	readiness, liveness, startup := probes(s, p)
 	return corev1.Container{
-		Name:            containerName,
+		Name:            ContainerName,
 		Image:           ImageRef(&s.Image),
 		ImagePullPolicy: s.Image.PullPolicy,
 		// The image's entrypoint is the relative ./libs/broker-server, so the working directory stays /robustmq.
@@ -270,7 +272,7 @@ func volumes(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) []corev1.Volume {
 		{Name: volumeLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 	}
 	if !stateful(p) {
-		vols = append(vols, corev1.Volume{Name: volumeData, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		vols = append(vols, corev1.Volume{Name: DataVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 	}
 	if secret := tlsSecret(c); secret != "" && p.Has(v1alpha1.RoleBroker) {
 		vols = append(vols, corev1.Volume{Name: volumeTLS, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{

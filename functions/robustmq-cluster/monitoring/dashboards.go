@@ -165,7 +165,7 @@ func overview(c *v1alpha1.RobustMQCluster, b *board) {
 	}
 	b.stat("Connections", "short", 5, nil, q("sum(mqtt_connections_count"+s+")", "connections"))
 	b.stat("Container restarts (1h)", "none", 5, redFrom(1),
-		q("sum(increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sets+"-[0-9]+", "container", containerName)+"[1h]))", "restarts"))
+		q("sum(increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sets+"-[0-9]+", "container", manifests.ContainerName)+"[1h]))", "restarts"))
 	b.stat("Failed Raft writes /s", "ops", 5, redFrom(0.001), q(sumRate("raft_write_failures_total", s, ""), "failed"))
 	b.timeseries("Ready pods by StatefulSet", "none", 12,
 		q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset~", sets), "{{statefulset}} ready"),
@@ -219,7 +219,7 @@ func poolBoard(c *v1alpha1.RobustMQCluster, b *board) {
 	b.stat("Targets up", "none", 6, nil, q("sum(up"+s+")", "up"))
 	b.stat("Connections", "short", 6, nil, q("sum(mqtt_connections_count"+s+")", "connections"))
 	b.timeseries("Container restarts by pod (1h)", "none", 12,
-		q("sum by (pod) (increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sts+"-[0-9]+", "container", containerName)+"[1h]))", "{{pod}}"))
+		q("sum by (pod) (increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sts+"-[0-9]+", "container", manifests.ContainerName)+"[1h]))", "{{pod}}"))
 	b.timeseries("Data volume used by claim", "percentunit", 12,
 		q("1 - kubelet_volume_stats_available_bytes"+claims(c, ns, sts)+" / kubelet_volume_stats_capacity_bytes"+claims(c, ns, sts), "{{persistentvolumeclaim}}"))
 
@@ -291,7 +291,7 @@ func nodeBoard(c *v1alpha1.RobustMQCluster, b *board) {
 
 // claims selects the data PVCs (data-<statefulset>-<ordinal>) of the StatefulSets matched by the regex.
 func claims(c *v1alpha1.RobustMQCluster, ns, sets string) string {
-	return selector(ns, "persistentvolumeclaim~", dataClaim+"-"+sets+"-[0-9]+")
+	return selector(ns, "persistentvolumeclaim~", manifests.DataVolume+"-"+sets+"-[0-9]+")
 }
 
 // sumRate sums a counter's rate over every label except the ones listed, so `network` and the like are summed away.

@@ -41,11 +41,6 @@ const (
 
 	// RunbookBase is where the runbook of every alert lives; each alert has an anchor named after it.
 	RunbookBase = "https://github.com/robustmq/robustmq-kpt/blob/main/docs/monitoring.md"
-
-	// The StatefulSets' container and volume claim names (manifests/statefulset.go); a data PVC is
-	// data-<statefulset>-<ordinal>.
-	containerName = "robustmq"
-	dataClaim     = "data"
 )
 
 // Build returns the cluster's monitoring objects. Files are relative to the cluster's output folder.

@@ -104,7 +104,7 @@ func kubernetesRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
 	pods := alternation(sets) + "-[0-9]+"
 	rules = append(rules, rule(c, AlertPodRestartLoop, severityWarning, "5m", nil,
 		fmt.Sprintf("increase(kube_pod_container_status_restarts_total%s[30m]) > %d",
-			selector(ns, "pod~", pods, "container", containerName), RestartLoopRestarts),
+			selector(ns, "pod~", pods, "container", manifests.ContainerName), RestartLoopRestarts),
 		"RobustMQ pod {{ $labels.namespace }}/{{ $labels.pod }} is restarting in a loop.",
 		"The robustmq container of pod {{ $labels.pod }} restarted {{ $value | printf \"%.0f\" }} times in the last 30 minutes."))
 	if sp := statefulPools(c); len(sp) > 0 {
@@ -112,7 +112,7 @@ func kubernetesRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
 		for _, p := range sp {
 			names = append(names, n.StatefulSet(p.Name))
 		}
-		claims := selector(ns, "persistentvolumeclaim~", dataClaim+"-"+alternation(names)+"-[0-9]+")
+		claims := selector(ns, "persistentvolumeclaim~", manifests.DataVolume+"-"+alternation(names)+"-[0-9]+")
 		free := fmt.Sprintf("kubelet_volume_stats_available_bytes%s / kubelet_volume_stats_capacity_bytes%s", claims, claims)
 		rules = append(rules,
 			rule(c, AlertVolumeFillingUp, severityWarning, "10m", nil,
