@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/robustmq/robustmq-kpt/internal/repo"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 )
 
@@ -54,33 +54,12 @@ func root(t *testing.T) string {
 	return r
 }
 
-var (
-	kustomizeOnce sync.Once
-	kustomizeBin  string
-	kustomizeErr  error
-)
-
 // kustomize returns the path of kustomize v5 built by hack/tools.sh (built once, cached across runs).
 func kustomize(t *testing.T) string {
 	t.Helper()
-	kustomizeOnce.Do(func() {
-		r, err := e2e.Root()
-		if err != nil {
-			kustomizeErr = err
-			return
-		}
-		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(filepath.Join(r, "hack", "tools.sh"), "kustomize")
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			kustomizeErr = errors.New("hack/tools.sh kustomize: " + err.Error() + "\n" + stderr.String())
-			return
-		}
-		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-		kustomizeBin = lines[len(lines)-1]
-	})
-	require.NoError(t, kustomizeErr)
-	return kustomizeBin
+	bins, err := repo.Tools("kustomize")
+	require.NoError(t, err)
+	return bins[0]
 }
 
 // kustomizeBuild runs `kustomize build` with extra flags and returns the parsed objects.

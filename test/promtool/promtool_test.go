@@ -6,10 +6,6 @@
 package promtool
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -19,7 +15,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,10 +27,8 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/monitoring"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/internal/repo"
 )
-
-// defaultPromtoolVersion is used when hack/versions.env does not say (it pins PROMTOOL_VERSION).
-const defaultPromtoolVersion = "v0.316.0"
 
 var (
 	promtoolOnce sync.Once
@@ -43,13 +36,17 @@ var (
 	promtoolErr  error
 )
 
-// promtool returns the path of a promtool binary: $PROMTOOL, else hack/tools.sh promtool, else a go install into
-// the user cache. It skips the test only when promtool cannot be built.
+// promtool returns the path of promtool built by hack/tools.sh at the pinned version. It skips the test only
+// when promtool cannot be built (.ci/run builds it before the tests, so CI never skips).
 func promtool(t *testing.T) string {
 	t.Helper()
 	promtoolOnce.Do(func() {
 		start := time.Now()
-		promtoolBin, promtoolErr = findPromtool(t)
+		var bins []string
+		bins, promtoolErr = repo.Tools("promtool")
+		if promtoolErr == nil {
+			promtoolBin = bins[0]
+		}
 		t.Logf("promtool %s ready after %s", promtoolBin, time.Since(start).Round(time.Second))
 	})
 	if promtoolErr != nil {
@@ -58,100 +55,10 @@ func promtool(t *testing.T) string {
 	return promtoolBin
 }
 
-func findPromtool(t *testing.T) (string, error) {
-	if p := os.Getenv("PROMTOOL"); p != "" {
-		return p, nil
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := buildContext(t)
-	defer cancel()
-	if tools := filepath.Join(root, "hack", "tools.sh"); fileExists(tools) {
-		out, err := run(ctx, root, nil, "bash", tools, "promtool")
-		if err != nil {
-			return "", fmt.Errorf("hack/tools.sh promtool: %w", err)
-		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		return lines[len(lines)-1], nil
-	}
-	// hack/tools.sh is missing: build it the same way, into the same cache.
-	version := pinnedVersion(root)
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(cache, "robustmq-kpt", "tools")
-	bin := filepath.Join(dir, "promtool-"+version)
-	if fileExists(bin) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(dir, ".build.")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	env := []string{"GOBIN=" + tmp, "GOFLAGS=", "GOWORK=off", "CGO_ENABLED=0"}
-	if _, err := run(ctx, tmp, env, "go", "install", "-trimpath", "github.com/prometheus/prometheus/cmd/promtool@"+version); err != nil {
-		return "", fmt.Errorf("go install promtool@%s: %w", version, err)
-	}
-	return bin, os.Rename(filepath.Join(tmp, "promtool"), bin)
-}
-
-// buildContext ends a minute before the test deadline: a cold promtool build takes several minutes on a small
-// machine, and go test's own timeout would kill the run without saying why.
-func buildContext(t *testing.T) (context.Context, context.CancelFunc) {
-	if d, ok := t.Deadline(); ok {
-		return context.WithDeadline(context.Background(), d.Add(-time.Minute))
-	}
-	return context.WithCancel(context.Background())
-}
-
-// run executes a command in its own process group, so cancelling stops the whole build.
-func run(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = 30 * time.Second
-	err := cmd.Run()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return "", fmt.Errorf("the build did not finish before the test deadline; build it once with `hack/tools.sh promtool` or run go test with -timeout 30m")
-	}
-	if err != nil {
-		return "", fmt.Errorf("%w: %s", err, tail(stderr.String(), 20))
-	}
-	return stdout.String(), nil
-}
-
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
-
-func pinnedVersion(root string) string {
-	f, err := os.Open(filepath.Join(root, "hack", "versions.env"))
-	if err != nil {
-		return defaultPromtoolVersion
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "PROMTOOL_VERSION="); ok {
-			return v
-		}
-	}
-	return defaultPromtoolVersion
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // --- topologies ---
 
