@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,7 +37,7 @@ const FieldManager = "robustmq-kpt-test"
 
 // ApplyResult describes one Apply call.
 type ApplyResult struct {
-	// Changed is true if any object was created or its resourceVersion moved.
+	// Changed is true if any object was created or changed (see AppliedObject.Changed).
 	Changed bool
 	// Objects holds one entry per applied object, in input order.
 	Objects []AppliedObject
@@ -48,7 +49,9 @@ type ApplyResult struct {
 type AppliedObject struct {
 	GVK             schema.GroupVersionKind
 	Namespace, Name string
-	// Changed is true if the object was created or its resourceVersion changed.
+	// Changed is true if the object was created or anything but its status and
+	// bookkeeping (resourceVersion, managedFields) changed. Controllers write status
+	// at any moment, so a moved resourceVersion alone says nothing about the apply.
 	Changed bool
 	// Object is the server's response to the apply.
 	Object *unstructured.Unstructured
@@ -110,11 +113,11 @@ func (c *Cluster) applyOne(ctx context.Context, client dynamic.Interface, namesp
 		}
 		ri = client.Resource(mapping.Resource).Namespace(obj.GetNamespace())
 	}
-	before := ""
-	switch cur, err := ri.Get(ctx, obj.GetName(), metav1.GetOptions{}); {
-	case err == nil:
-		before = cur.GetResourceVersion()
-	case !apierrors.IsNotFound(err):
+	before, err := ri.Get(ctx, obj.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		before = nil
+	case err != nil:
 		return nil, false, fmt.Errorf("get: %w", err)
 	}
 	data, err := json.Marshal(obj)
@@ -130,7 +133,16 @@ func (c *Cluster) applyOne(ctx context.Context, client dynamic.Interface, namesp
 	if err != nil {
 		return nil, false, err
 	}
-	return out, out.GetResourceVersion() != before, nil
+	return out, before == nil || !equality.Semantic.DeepEqual(userContent(before), userContent(out)), nil
+}
+
+// userContent is obj without what the server and controllers write on their own.
+func userContent(obj *unstructured.Unstructured) map[string]any {
+	c := obj.DeepCopy()
+	unstructured.RemoveNestedField(c.Object, "status")
+	unstructured.RemoveNestedField(c.Object, "metadata", "resourceVersion")
+	unstructured.RemoveNestedField(c.Object, "metadata", "managedFields")
+	return c.Object
 }
 
 // warningCollector is a rest.WarningHandler that records every warning header.
