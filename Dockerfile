@@ -13,22 +13,26 @@
 # Both targets derive from the `runtime` stage, so the user, labels and
 # entrypoint are identical; only where the binary comes from differs.
 #
-# Base images are pinned in ONE place: the two ARGs below (tag for humans,
-# digest for reproducibility; the digest wins). Refresh both together with
-#   docker buildx imagetools inspect <name:tag> --format '{{.Manifest.Digest}}'
+# The one base image, the Go toolchain of the release path, is pinned in ONE
+# place: the ARG below (tag for humans, digest for reproducibility; the digest
+# wins). Refresh it with
+#   docker buildx imagetools inspect golang:<tag> --format '{{.Manifest.Digest}}'
 # GO_IMAGE: digest of the golang:1.26.8-bookworm multi-arch index as published
 #   on 2026-09-08 (later rebuilds of the same tag exist; refresh before a
-#   release). BASE_IMAGE: digest of the distroless static-debian12:nonroot
-#   multi-arch index as of 2026-09-29.
-# Where no registry is reachable, hack/base-image.sh imports a local
-# stand-in for BASE_IMAGE under the same name:tag (an imported image has no
-# registry digest), and `make image` passes it as --build-arg BASE_IMAGE.
+#   release).
+# The runtime has no base image at all: it is `scratch` plus /etc/passwd and
+# /etc/group from image/rootfs (see the runtime stage). So the image that the
+# tests build here, with no registry, is the one a release ships.
 ARG GO_IMAGE=golang:1.26.8-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c78210e3e4f600387b5128b12c199f81
-ARG BASE_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 
 # ---------------------------------------------------------------------------
 # runtime: everything the final image has except the binary.
-FROM ${BASE_IMAGE} AS runtime
+# A function reads stdin and writes stdout: it needs no shell, no CA
+# certificates (it never opens a connection), no time zones and no /tmp.
+# /etc/passwd and /etc/group are there because kpt starts function containers
+# with `--user nobody`, a name the runtime must resolve.
+FROM scratch AS runtime
+COPY image/rootfs/ /
 ARG FUNCTION=robustmq-cluster
 ARG VERSION=dev
 ARG REVISION=unknown
@@ -42,7 +46,7 @@ LABEL org.opencontainers.image.title="${FUNCTION}" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.vendor="RobustMQ"
 # Numeric, so that runtimes enforcing runAsNonRoot can verify it without
-# reading /etc/passwd (65532 is distroless's `nonroot`). kpt itself runs
+# reading /etc/passwd (65532 is `nonroot`, as in distroless). kpt itself runs
 # function containers with `--user nobody` (65534) unless --as-current-user.
 USER 65532:65532
 WORKDIR /
@@ -73,10 +77,13 @@ ARG VERSION=dev
 ARG TARGETOS
 ARG TARGETARCH
 # -X main.version is a no-op until the function declares `var version string`.
+# -gcflags=all=-l (no inlining) trades ~20 ms of CPU per render for 1.6 MB of
+# binary (docs/images.md). Keep these flags equal to IMAGE_GCFLAGS and
+# IMAGE_LDFLAGS in make/image.mk: both paths must give the same binary.
 RUN --mount=type=cache,target=/go/pkg/mod,sharing=locked \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-    go build -trimpath \
+    go build -trimpath -gcflags=all=-l \
       -ldflags "-s -w -buildid= -X main.version=${VERSION}" \
       -o /out/function "./functions/${FUNCTION}"
 
