@@ -29,6 +29,7 @@ func TestAgainstAPIServer(t *testing.T) {
 	c := start(t)
 	t.Run("RenderedPackagesApplyStrictly", func(t *testing.T) { renderedPackagesApplyStrictly(t, c) })
 	t.Run("KustomizeOverlaysApplyStrictly", func(t *testing.T) { kustomizeOverlaysApplyStrictly(t, c) })
+	t.Run("FluxExamplesApplyStrictly", func(t *testing.T) { fluxExamplesApplyStrictly(t, c) })
 	t.Run("ClusterConfigsMatchTheCRD", func(t *testing.T) { clusterConfigsMatchTheCRD(t, c) })
 	t.Run("BrokenManifestsAreRejected", func(t *testing.T) { brokenManifestsAreRejected(t, c) })
 	t.Run("UpgradesAndImmutableChanges", func(t *testing.T) { upgradesAndImmutableChanges(t, c) })
@@ -53,6 +54,7 @@ func start(t *testing.T) *kubeapi.Cluster {
 	require.NoError(t, err)
 	c.InstallCRDs(t, kubeapi.PrometheusOperatorCRDs(t)...)
 	c.InstallCRDs(t, kubeapi.CertManagerCRDs(t)...)
+	c.InstallCRDs(t, kubeapi.FluxCRDs(t)...)
 	c.InstallCRDs(t, filepath.Join(root, "functions", "robustmq-cluster", "crd", "robustmq.io_robustmqclusters.yaml"))
 	return c
 }
@@ -169,6 +171,68 @@ func kustomizeOverlaysApplyStrictly(t *testing.T, c *kubeapi.Cluster) {
 			_, err := c.Apply(ctx, ns, objs)
 			require.NoError(t, err)
 		})
+	}
+}
+
+// The Flux objects of examples/flux are admitted by Flux's own CRDs (schema and CEL rules, strict fields), each
+// environment into a flux-system namespace of its own, and re-applying them changes nothing.
+func fluxExamplesApplyStrictly(t *testing.T, c *kubeapi.Cluster) {
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	// The CRDs come from the same Flux releases as the API types test/examples decodes with (go.mod).
+	for key, module := range map[string]string{
+		"FLUX_SOURCE_CONTROLLER_VERSION":    "github.com/fluxcd/source-controller/api",
+		"FLUX_KUSTOMIZE_CONTROLLER_VERSION": "github.com/fluxcd/kustomize-controller/api",
+	} {
+		pinned, err := kubeapi.PinnedVersion(key)
+		require.NoError(t, err)
+		cmd := exec.Command("go", "list", "-m", "-f", "{{.Version}}", module)
+		cmd.Dir = root
+		out, err := cmd.Output()
+		require.NoError(t, err, "go list -m %s", module)
+		assert.Equal(t, strings.TrimSpace(string(out)), pinned, "hack/versions.env %s vs go.mod %s", key, module)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "examples", "flux", "clusters", "*", "robustmq.yaml"))
+	require.NoError(t, err)
+	require.Len(t, files, 3, "examples/flux/clusters/{dev,staging,prod}")
+	ctx := context.Background()
+	for _, f := range files {
+		env := filepath.Base(filepath.Dir(f))
+		t.Run(env, func(t *testing.T) {
+			ns := "t-flux-" + env
+			c.RestrictedNamespace(t, ns)
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			objs, err := kubeapi.DecodeYAML(b)
+			require.NoError(t, err)
+			kinds := map[string]int{}
+			for i := range objs {
+				require.Equal(t, "flux-system", objs[i].GetNamespace(), "%s %s", objs[i].GetKind(), objs[i].GetName())
+				objs[i].SetNamespace(ns)
+				kinds[objs[i].GetKind()]++
+			}
+			assert.Equal(t, 1, kinds["GitRepository"])
+			assert.NotZero(t, kinds["Kustomization"])
+			assert.Len(t, kinds, 2, "only Flux kinds: %v", kinds)
+			res, err := c.Apply(ctx, ns, objs)
+			require.NoError(t, err, f)
+			assert.True(t, res.Changed)
+			res, err = c.Apply(ctx, ns, objs)
+			require.NoError(t, err)
+			assert.False(t, res.Changed, "re-applying %s changed something", f)
+		})
+	}
+	// The CRDs are not a rubber stamp: a misspelt field and an interval that is not a duration are refused.
+	c.RestrictedNamespace(t, "t-flux-bad")
+	for spec, want := range map[string]string{
+		"{sourceRef: {kind: GitRepository, name: x}, path: ./x, prunee: true, interval: 10m}": "spec.prunee",
+		"{sourceRef: {kind: GitRepository, name: x}, path: ./x, prune: true, interval: soon}": "spec.interval",
+	} {
+		doc := "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n" +
+			"metadata: {name: bad, namespace: t-flux-bad}\nspec: " + spec + "\n"
+		_, err := c.ApplyYAML(ctx, "t-flux-bad", []byte(doc))
+		require.Error(t, err, spec)
+		assert.Contains(t, err.Error(), want)
 	}
 }
 

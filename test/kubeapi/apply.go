@@ -298,6 +298,19 @@ func CertManagerCRDs(t testing.TB) []string {
 	return files
 }
 
+// FluxCRDs returns the GitRepository and Kustomization CRD files of Flux's source-controller and
+// kustomize-controller (FLUX_SOURCE_CONTROLLER_VERSION, FLUX_KUSTOMIZE_CONTROLLER_VERSION), config/crd/bases in
+// their Go modules.
+func FluxCRDs(t testing.TB) []string {
+	t.Helper()
+	source := moduleDir(t, "github.com/fluxcd/source-controller", "FLUX_SOURCE_CONTROLLER_VERSION")
+	kustomize := moduleDir(t, "github.com/fluxcd/kustomize-controller", "FLUX_KUSTOMIZE_CONTROLLER_VERSION")
+	return []string{
+		filepath.Join(source, "config", "crd", "bases", "source.toolkit.fluxcd.io_gitrepositories.yaml"),
+		filepath.Join(kustomize, "config", "crd", "bases", "kustomize.toolkit.fluxcd.io_kustomizations.yaml"),
+	}
+}
+
 // moduleDir downloads module@<pinned version> into the module cache and
 // returns its directory. It runs outside the repo so go.mod is never touched.
 func moduleDir(t testing.TB, module, versionKey string) string {
