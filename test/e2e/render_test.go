@@ -98,6 +98,7 @@ func TestMalformedConfigFailsCleanly(t *testing.T) {
 		"plain password": {"    admin: {secretName: robustmq-admin}", "    admin: {secretName: robustmq-admin, password: hunter2}", "spec.auth.admin.password"},
 		"even meta":      {"      replicas: 3", "      replicas: 4", "spec.pools[0].replicas"},
 		"old version":    {"  version: v0.4.11", "  version: v0.4.9", "spec.version"},
+		"size typo":      {"        size: 10Gi", "        size: 10Gb", "spec.pools[0].storage.size"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 package v1alpha1
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -31,12 +33,23 @@ func Decode(data []byte) (*RobustMQCluster, field.ErrorList) {
 		return nil, field.ErrorList{field.Invalid(field.NewPath("apiVersion"), head.APIVersion+", "+head.Kind,
 			fmt.Sprintf("supported: apiVersion %s, kind %s", APIVersion, Kind))}
 	}
+	// Values of the wrong type first, all of them with their paths; checkTypes drops them from doc so that the
+	// strict decode below still reports every unknown field.
+	var doc map[string]any
+	if err := json.Unmarshal(jsonData, &doc); err != nil {
+		return nil, field.ErrorList{field.Invalid(nil, nil, "read yaml: the document is not an object")}
+	}
+	errs := checkTypes(doc, reflect.TypeFor[RobustMQCluster]())
+	if len(errs) > 0 {
+		if jsonData, err = json.Marshal(doc); err != nil {
+			return nil, append(errs, field.InternalError(nil, err))
+		}
+	}
 	var c RobustMQCluster
 	strict, err := sigsjson.UnmarshalStrict(jsonData, &c, sigsjson.DisallowUnknownFields, sigsjson.DisallowDuplicateFields)
 	if err != nil {
-		return nil, field.ErrorList{field.Invalid(nil, nil, strings.TrimPrefix(err.Error(), "json: "))}
+		return nil, append(errs, field.Invalid(nil, nil, strings.TrimPrefix(err.Error(), "json: ")))
 	}
-	var errs field.ErrorList
 	for _, e := range strict {
 		errs = append(errs, strictError(e))
 	}

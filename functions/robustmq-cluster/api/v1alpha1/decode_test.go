@@ -56,6 +56,26 @@ func TestDecode(t *testing.T) {
 			field: "spec.auth.mqtt.pass", typ: field.ErrorTypeForbidden, detail: "unknown field"},
 		{name: "typo", doc: head + "spec: {enviroment: prod}",
 			field: "spec.enviroment", typ: field.ErrorTypeForbidden, detail: "unknown field"},
+
+		// Values of the wrong type name their field, and never quote a string value (it may be a misplaced secret).
+		{name: "secret where a reference belongs", doc: head + "spec: {auth: {mqtt: hunter2}}",
+			field: "spec.auth.mqtt", typ: field.ErrorTypeInvalid, detail: "must be an object, not a string"},
+		{name: "list as a string", doc: head + "spec: {pools: [{name: node, roles: meta}]}",
+			field: "spec.pools[0].roles", typ: field.ErrorTypeInvalid, detail: "must be a list, not a string"},
+		{name: "number as a word", doc: head + "spec: {pools: [{name: node, replicas: three}]}",
+			field: "spec.pools[0].replicas", typ: field.ErrorTypeInvalid, detail: "must be a whole number, not a string"},
+		{name: "fractional port", doc: head + "spec: {listeners: {mqtt: {tcp: {port: 1883.5}}}}",
+			field: "spec.listeners.mqtt.tcp.port", typ: field.ErrorTypeInvalid, detail: "must be a whole number"},
+		{name: "port beyond int32", doc: head + "spec: {listeners: {mqtt: {tcp: {port: 4294967296}}}}",
+			field: "spec.listeners.mqtt.tcp.port", typ: field.ErrorTypeInvalid, detail: "out of range for a 32-bit number"},
+		{name: "quantity with a unit typo", doc: head + "spec: {pools: [{name: node, storage: {size: 10Gb}}]}",
+			field: "spec.pools[0].storage.size", typ: field.ErrorTypeInvalid, detail: "must be a quantity such as 500m"},
+		{name: "resource quantity", doc: head + "spec: {pools: [{name: node, resources: {limits: {memory: lots}}}]}",
+			field: "spec.pools[0].resources.limits[memory]", typ: field.ErrorTypeInvalid, detail: "must be a quantity such as 500m"},
+		{name: "label value as a number", doc: "apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nmetadata: {name: rmq, labels: {tier: 1}}\n",
+			field: "metadata.labels[tier]", typ: field.ErrorTypeInvalid, detail: "must be a string, not a number"},
+		{name: "boolean as a string", doc: head + "spec: {networkPolicy: {enabled: \"yes\"}}",
+			field: "spec.networkPolicy.enabled", typ: field.ErrorTypeInvalid, detail: "must be true or false, not a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, errs := Decode([]byte(tc.doc))
@@ -74,6 +94,22 @@ func TestDecode(t *testing.T) {
 			assert.Contains(t, errs[0].Detail, tc.detail)
 		})
 	}
+}
+
+// Every problem comes back at once: values of the wrong type and unknown fields together, in document order.
+func TestDecodeReportsEveryProblem(t *testing.T) {
+	_, errs := Decode([]byte(head + `spec:
+  pools:
+    - {name: node, replicas: three, storage: {size: 10Gb}, zones: 3}
+  listeners: {mqtt: {tcp: {port: x}}}
+  enviroment: prod
+`))
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Field)
+	}
+	assert.Equal(t, []string{"spec.pools[0].replicas", "spec.pools[0].storage.size", "spec.listeners.mqtt.tcp.port",
+		"spec.enviroment", "spec.pools[0].zones"}, got)
 }
 
 // A key given twice (a pasted second value) is refused, not silently resolved to one of them.
