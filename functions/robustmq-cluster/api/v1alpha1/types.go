@@ -131,11 +131,17 @@ type Pool struct {
 	Name string `json:"name"`
 	// Roles this pool runs. Exactly one pool may carry the meta role.
 	Roles []Role `json:"roles,omitempty"`
-	// Replicas defaults by environment: 1 in dev, 3 otherwise.
+	// Replicas defaults by environment: 1 in dev, 3 otherwise. At most 7 in the meta pool and 100 in any pool.
+	//
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
 	Replicas *int32 `json:"replicas,omitempty"`
 	// BrokerIDStart is the broker_id of the pool's first pod and its StatefulSet ordinals.start: pod
 	// <cluster>-<pool>-<id> runs broker_id <id>. Ranges of all pools must not overlap. Default 1; required when
 	// there is more than one pool. Never change it on a running cluster: it is the Raft node id.
+	//
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000
 	BrokerIDStart *int32 `json:"brokerIdStart,omitempty"`
 
 	Resources  corev1.ResourceRequirements `json:"resources,omitempty"`

@@ -25,6 +25,15 @@ const (
 // maxStatefulSetName keeps the controller-revision-hash label (name + "-" + 10 chars) within 63 characters.
 const maxStatefulSetName = 52
 
+// Replica caps. Every meta pod is a Raft voter and every write waits for a majority of them, so more than 7 only
+// slows writes; 100 pods per pool is far beyond any RobustMQ deployment on record and keeps a typo (1000 for 10)
+// from rendering a config that lists every pod. brokerIdStart stays far below int32, the type of ordinals.start.
+const (
+	maxMetaReplicas = 7
+	maxPoolReplicas = 100
+	maxBrokerID     = 1_000_000
+)
+
 var digestPattern = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 
 // Validate returns every problem of a defaulted cluster at once, each with its field path.
@@ -123,8 +132,14 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 			seen[r] = true
 		}
 		replicas := *pool.Replicas
-		if replicas < 1 {
+		switch {
+		case replicas < 1:
 			errs = append(errs, field.Invalid(pp.Child("replicas"), replicas, "must be at least 1"))
+		case replicas > maxPoolReplicas:
+			errs = append(errs, field.Invalid(pp.Child("replicas"), replicas, fmt.Sprintf("must be at most %d", maxPoolReplicas)))
+		case pool.Has(RoleMeta) && replicas > maxMetaReplicas:
+			errs = append(errs, field.Invalid(pp.Child("replicas"), replicas, fmt.Sprintf(
+				"a pool with the meta role has at most %d replicas: each is a Raft voter, and more only slow every write; put brokers and engines in pools of their own to grow", maxMetaReplicas)))
 		}
 		if pool.Has(RoleMeta) {
 			metaPools = append(metaPools, pool.Name)
@@ -140,6 +155,8 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 				"with more than one pool every pool needs its own broker_id range; it becomes the Raft node id, so it is never derived from list order"))
 		} else if start := *pool.BrokerIDStart; start < 1 {
 			errs = append(errs, field.Invalid(pp.Child("brokerIdStart"), start, "must be at least 1 (RobustMQ refuses broker_id 0 in its leave API)"))
+		} else if start > maxBrokerID {
+			errs = append(errs, field.Invalid(pp.Child("brokerIdStart"), start, fmt.Sprintf("must be at most %d", maxBrokerID)))
 		} else {
 			ranges = append(ranges, idRange{pool.Name, start, start + replicas - 1})
 		}

@@ -102,6 +102,17 @@ func TestValidate(t *testing.T) {
 		{"even meta replicas", func(c *RobustMQCluster) {
 			c.Spec.Pools = []Pool{{Name: "node", Replicas: ptr.To[int32](2)}}
 		}, []string{"spec.pools[0].replicas"}},
+		{"meta pool beyond 7 voters", func(c *RobustMQCluster) {
+			c.Spec.Pools = []Pool{{Name: "node", Replicas: ptr.To[int32](9)}}
+		}, []string{"spec.pools[0].replicas"}},
+		{"a typo of a thousand pods", func(c *RobustMQCluster) {
+			split(c)
+			c.Spec.Pools[2].Replicas = ptr.To[int32](1000)
+		}, []string{"spec.pools[2].replicas"}},
+		{"broker id far out", func(c *RobustMQCluster) {
+			split(c)
+			c.Spec.Pools[2].BrokerIDStart = ptr.To[int32](2_000_000_000)
+		}, []string{"spec.pools[2].brokerIdStart"}},
 		{"zero replicas", func(c *RobustMQCluster) {
 			c.Spec.Pools = []Pool{{Name: "node", Replicas: ptr.To[int32](0)}}
 		}, []string{"spec.pools[0].replicas", "spec.pools[0].replicas"}},
