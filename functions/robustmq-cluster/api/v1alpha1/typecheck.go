@@ -3,8 +3,8 @@ package v1alpha1
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -159,7 +159,6 @@ func overflows(f float64, t reflect.Type) bool {
 	}
 	return f < math.MinInt64 || f >= math.MaxInt64 || reflect.Zero(t).OverflowInt(int64(f))
 }
-
 
 func jsonKind(v any) string {
 	switch v.(type) {
