@@ -45,6 +45,10 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 	for _, msg := range validation.IsDNS1123Label(c.Name) {
 		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), c.Name, msg))
 	}
+	// The name prefixes every StatefulSet (<name>-<pool>); leave room for a short pool name.
+	if n := len(c.Name); n > maxStatefulSetName-5 && n <= validation.DNS1123LabelMaxLength {
+		errs = append(errs, field.TooLong(field.NewPath("metadata", "name"), c.Name, maxStatefulSetName-5))
+	}
 	if _, ok := Profiles[s.Environment]; !ok {
 		errs = append(errs, field.NotSupported(spec.Child("environment"), s.Environment, []Environment{Dev, Staging, Prod}))
 	}
@@ -118,8 +122,10 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 			errs = append(errs, field.Duplicate(pp.Child("name"), pool.Name))
 		}
 		names[pool.Name] = true
-		if sts := c.Name + "-" + pool.Name; len(sts) > maxStatefulSetName {
-			errs = append(errs, field.TooLong(pp.Child("name"), sts, maxStatefulSetName-len(c.Name)-1))
+		if sts := c.Name + "-" + pool.Name; len(sts) > maxStatefulSetName && len(c.Name) <= maxStatefulSetName-5 {
+			errs = append(errs, field.Invalid(pp.Child("name"), pool.Name, fmt.Sprintf(
+				"the StatefulSet name %q has %d characters, at most %d fit (its controller-revision-hash label adds 11 and must stay within 63): shorten the pool or the cluster name",
+				sts, len(sts), maxStatefulSetName)))
 		}
 		seen := map[Role]bool{}
 		for j, r := range pool.Roles {

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -143,6 +144,12 @@ func TestValidate(t *testing.T) {
 			c.Name = "a-very-long-cluster-name-that-keeps-going"
 			c.Spec.Pools = []Pool{{Name: "and-a-long-pool"}}
 		}, []string{"spec.pools[0].name"}},
+		{"cluster name leaves no room for a pool", func(c *RobustMQCluster) {
+			c.Name = "a-cluster-name-of-fifty-characters-long-abcdefghijk"
+		}, []string{"metadata.name"}},
+		{"cluster name beyond a label: one error", func(c *RobustMQCluster) {
+			c.Name = strings.Repeat("a", 70)
+		}, []string{"metadata.name"}},
 		{"request above limit", func(c *RobustMQCluster) {
 			c.Spec.Pools = []Pool{{Name: "node", Resources: corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("4Gi")}}}}
