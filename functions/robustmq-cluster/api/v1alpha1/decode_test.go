@@ -74,6 +74,8 @@ func TestDecode(t *testing.T) {
 			field: "spec.pools[0].resources.limits[memory]", typ: field.ErrorTypeInvalid, detail: "must be a quantity such as 500m"},
 		{name: "label value as a number", doc: "apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nmetadata: {name: rmq, labels: {tier: 1}}\n",
 			field: "metadata.labels[tier]", typ: field.ErrorTypeInvalid, detail: "must be a string, not a number"},
+		{name: "YAML 1.1 boolean where a name belongs", doc: head + "spec: {tls: {certManager: {issuerRef: {name: y}}}}",
+			field: "spec.tls.certManager.issuerRef.name", typ: field.ErrorTypeInvalid, detail: "quote it"},
 		{name: "boolean as a string", doc: head + "spec: {networkPolicy: {enabled: \"yes\"}}",
 			field: "spec.networkPolicy.enabled", typ: field.ErrorTypeInvalid, detail: "must be true or false, not a string"},
 	} {

@@ -93,6 +93,10 @@ func checkValue(v any, t reflect.Type, p *field.Path) (errs field.ErrorList, bad
 		}
 		return errs, false
 	case reflect.String:
+		if _, ok := v.(bool); ok {
+			return field.ErrorList{field.Invalid(p, field.OmitValueType{},
+				"must be a string, not true or false: quote it, YAML reads y, n, yes, no, on and off as booleans")}, true
+		}
 		if _, ok := v.(string); !ok {
 			return wrong("a string")
 		}
