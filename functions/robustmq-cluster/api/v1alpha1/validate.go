@@ -42,8 +42,17 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 	s := &c.Spec
 	spec := field.NewPath("spec")
 
-	for _, msg := range validation.IsDNS1123Label(c.Name) {
-		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), c.Name, msg))
+	if c.Name == "" {
+		errs = append(errs, field.Required(field.NewPath("metadata", "name"), "it prefixes every generated object"))
+	} else {
+		for _, msg := range validation.IsDNS1123Label(c.Name) {
+			errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), c.Name, msg))
+		}
+	}
+	if c.Namespace != "" {
+		for _, msg := range validation.IsDNS1123Label(c.Namespace) {
+			errs = append(errs, field.Invalid(field.NewPath("metadata", "namespace"), c.Namespace, msg))
+		}
 	}
 	// The name prefixes every StatefulSet (<name>-<pool>); leave room for a short pool name.
 	if n := len(c.Name); n > maxStatefulSetName-5 && n <= validation.DNS1123LabelMaxLength {

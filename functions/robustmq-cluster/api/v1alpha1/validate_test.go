@@ -144,6 +144,8 @@ func TestValidate(t *testing.T) {
 			c.Name = "a-very-long-cluster-name-that-keeps-going"
 			c.Spec.Pools = []Pool{{Name: "and-a-long-pool"}}
 		}, []string{"spec.pools[0].name"}},
+		{"no name", func(c *RobustMQCluster) { c.Name = "" }, []string{"metadata.name"}},
+		{"bad namespace", func(c *RobustMQCluster) { c.Namespace = "Bad NS" }, []string{"metadata.namespace"}},
 		{"cluster name leaves no room for a pool", func(c *RobustMQCluster) {
 			c.Name = "a-cluster-name-of-fifty-characters-long-abcdefghijk"
 		}, []string{"metadata.name"}},
