@@ -3,10 +3,7 @@
 package examples
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,11 +12,12 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/robustmq/robustmq-kpt/internal/repo"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
+
+	"github.com/robustmq/robustmq-kpt/internal/yamldocs"
 )
 
 const (
@@ -132,24 +130,12 @@ func (o obj) yamlText(t *testing.T) string {
 }
 
 func parseDocs(b []byte) ([]obj, error) {
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+	maps, err := yamldocs.Objects(b)
 	var out []obj
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		var m map[string]any
-		if err := yaml.Unmarshal(doc, &m); err != nil {
-			return nil, err
-		}
-		if len(m) > 0 {
-			out = append(out, obj{m: m})
-		}
+	for _, m := range maps {
+		out = append(out, obj{m: m})
 	}
+	return out, err
 }
 
 // packageObjects reads every object of the .yaml files of a package (kustomization.yaml files excepted, they are

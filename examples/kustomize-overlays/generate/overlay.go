@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -13,8 +10,9 @@ import (
 	"sort"
 	"strings"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/robustmq/robustmq-kpt/internal/yamldocs"
 )
 
 // header starts every file the generator writes.
@@ -66,7 +64,7 @@ func loadPackage(dir string) ([]object, error) {
 		if err != nil {
 			return err
 		}
-		objs, err := splitDocs(b)
+		objs, err := yamldocs.Objects(b)
 		if err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
@@ -83,28 +81,6 @@ func loadPackage(dir string) ([]object, error) {
 		return nil
 	})
 	return out, err
-}
-
-// splitDocs parses a multi-document YAML file into objects, skipping empty documents.
-func splitDocs(b []byte) ([]map[string]any, error) {
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
-	var out []map[string]any
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		var o map[string]any
-		if err := yaml.Unmarshal(doc, &o); err != nil {
-			return nil, err
-		}
-		if len(o) > 0 {
-			out = append(out, o)
-		}
-	}
 }
 
 func isLocalConfig(o map[string]any) bool {
