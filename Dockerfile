@@ -4,7 +4,7 @@
 # Targets
 #   release  (default, last stage)  the Go toolchain image cross-compiles the
 #            function for $TARGETPLATFORM on $BUILDPLATFORM (no QEMU needed).
-#            Needs BuildKit (docker buildx) and a registry to pull the bases.
+#            Needs BuildKit (docker buildx) and a registry to pull the Go image.
 #   prebuilt takes a binary cross-compiled on the host from
 #            bin/linux_${TARGETARCH}/${FUNCTION} (see `make image`). It works
 #            with the legacy builder and without pulling any Go image. Pass
