@@ -2,15 +2,17 @@
 
 // Package promtool checks the generated alert rules with the real promtool: `promtool check rules` on the rules as
 // rendered, and `promtool test rules` with synthetic series in which every alert fires once and stays silent
-// otherwise, for several topologies.
+// otherwise, for several topologies. The dashboards' queries go through the same parser.
 package promtool
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -20,6 +22,7 @@ import (
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
@@ -464,4 +467,81 @@ func writeTests(t *testing.T, dir string, tf testFile) string {
 	p := filepath.Join(dir, "tests.yaml")
 	require.NoError(t, os.WriteFile(p, b, 0o644))
 	return p
+}
+
+// --- dashboards ---
+
+// grafanaVariable matches a Grafana template variable: $name, ${name} or ${name:format}.
+var grafanaVariable = regexp.MustCompile(`\$\{?(\w+)(:\w+)?\}?`)
+
+// promQL turns a dashboard query into plain PromQL: interval variables become durations, the others a label value
+// (in our dashboards they only stand inside label matchers, which this keeps true: anywhere else, the parse fails).
+func promQL(q string) string {
+	return grafanaVariable.ReplaceAllStringFunc(q, func(v string) string {
+		switch grafanaVariable.FindStringSubmatch(v)[1] {
+		case "__rate_interval", "__interval", "__range":
+			return "5m"
+		}
+		return "x"
+	})
+}
+
+// dashboardExprs returns the PromQL of every panel target and the series selector of every label_values variable.
+func dashboardExprs(t *testing.T, raw []byte) []string {
+	t.Helper()
+	type panel struct {
+		Targets []struct {
+			Expr string `json:"expr"`
+		} `json:"targets"`
+	}
+	var d struct {
+		Panels     []panel `json:"panels"`
+		Templating struct {
+			List []struct {
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &d))
+	var out []string
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			out = append(out, tg.Expr)
+		}
+	}
+	labelValues := regexp.MustCompile(`^label_values\((.+),\s*\w+\)$`)
+	for _, v := range d.Templating.List {
+		if m := labelValues.FindStringSubmatch(v.Definition); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// Every dashboard query is PromQL that Prometheus parses: written as recording rules, `promtool check rules`
+// reads them with Prometheus' own parser.
+func TestDashboardQueriesParse(t *testing.T) {
+	bin := promtool(t)
+	for _, c := range topologies(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			ds, err := monitoring.Dashboards(c)
+			require.NoError(t, err)
+			var group monitoringv1.RuleGroup
+			group.Name = "dashboards"
+			for _, d := range ds {
+				exprs := dashboardExprs(t, d.JSON)
+				require.NotEmpty(t, exprs, d.Kind)
+				for i, e := range exprs {
+					require.NotEmpty(t, e, "%s dashboard: a target without a query", d.Kind)
+					group.Rules = append(group.Rules, monitoringv1.Rule{
+						Record: fmt.Sprintf("dashboard:%s:%d", d.Kind, i),
+						Expr:   intstr.FromString(promQL(e)),
+					})
+				}
+			}
+			t.Logf("%d queries from %d dashboards", len(group.Rules), len(ds))
+			f := ruleFile(t, t.TempDir(), "dashboards.yaml", monitoringv1.PrometheusRuleSpec{Groups: []monitoringv1.RuleGroup{group}})
+			promtoolRun(t, bin, "check", "rules", f)
+		})
+	}
 }
