@@ -109,17 +109,9 @@ func namespaces(t *testing.T, c *kubeapi.Cluster, fallback string, objs []unstru
 
 func packageDirs(t *testing.T) []string {
 	t.Helper()
-	root, err := e2e.Root()
+	dirs, err := e2e.Packages()
 	require.NoError(t, err)
-	var dirs []string
-	for _, g := range []string{"packages/*/Kptfile", "blueprints/*/Kptfile"} {
-		m, err := filepath.Glob(filepath.Join(root, g))
-		require.NoError(t, err)
-		for _, k := range m {
-			dirs = append(dirs, filepath.Dir(k))
-		}
-	}
-	sort.Strings(dirs)
+	require.NotEmpty(t, dirs)
 	return dirs
 }
 

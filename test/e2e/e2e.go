@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -65,6 +66,27 @@ func Render(pkg string) (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	return out.String(), err
+}
+
+// Packages lists every kpt package of the repository whose rendered output is checked in: packages/* and
+// blueprints/*, sorted.
+func Packages() ([]string, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, glob := range []string{"packages/*/Kptfile", "blueprints/*/Kptfile"} {
+		m, err := filepath.Glob(filepath.Join(root, glob))
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range m {
+			out = append(out, filepath.Dir(k))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // CopyDir copies a directory tree (regular files only).

@@ -15,19 +15,10 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
 )
 
-// packages lists every kpt package in the repository whose rendered output is checked in.
 func packages(t *testing.T) []string {
 	t.Helper()
-	root, err := Root()
+	out, err := Packages()
 	require.NoError(t, err)
-	var out []string
-	for _, glob := range []string{"packages/*/Kptfile", "blueprints/*/Kptfile"} {
-		m, err := filepath.Glob(filepath.Join(root, glob))
-		require.NoError(t, err)
-		for _, k := range m {
-			out = append(out, filepath.Dir(k))
-		}
-	}
 	require.NotEmpty(t, out)
 	return out
 }

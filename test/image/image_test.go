@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +25,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/robustmq/robustmq-kpt/internal/repo"
+	"github.com/robustmq/robustmq-kpt/test/e2e"
 )
 
 const (
@@ -81,20 +83,11 @@ items:
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 func version(t *testing.T, root string) string {
@@ -334,7 +327,9 @@ data:
 			t.Skipf("packages/robustmq/Kptfile does not reference %s", ref)
 		}
 		pkg := filepath.Join(t.TempDir(), "robustmq")
-		copyDir(t, src, pkg)
+		if err := e2e.CopyDir(src, pkg); err != nil {
+			t.Fatal(err)
+		}
 		runArgs := kptRenderWithDockerShim(t, pkg, ref)
 		if v := flagValue(runArgs, "--network"); v != "none" {
 			t.Errorf("kpt ran the function with --network %q, want none", v)
@@ -492,28 +487,6 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
 		t.Fatal(err)
 	}
 }
