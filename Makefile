@@ -9,6 +9,7 @@ GO ?= go
 CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
 FN_BIN := bin/robustmq-cluster
 CRD_DIR := functions/robustmq-cluster/crd
+CHART_DIR := charts/robustmq
 OUT ?= out
 
 .PHONY: help build test unit e2e render update-golden generate verify tools clean
@@ -44,14 +45,16 @@ update-golden: ## Refresh golden files and the rendered packages' expected outpu
 	$(GO) run ./hack/catalog
 	$(GO) run ./examples/kustomize-overlays/generate
 
-generate: ## Generate the RobustMQCluster CRD (OpenAPI schema) from the Go types
+generate: ## Generate the RobustMQCluster CRD (OpenAPI schema) from the Go types, and the Helm chart's values from both
 	$(CONTROLLER_GEN) crd paths=./functions/robustmq-cluster/api/... output:crd:dir=$(CRD_DIR)
+	$(GO) run ./hack/helmchart
 
 verify: generate ## Check formatting, vet, generated files and goldens are up to date
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 	git diff --exit-code -- $(CRD_DIR) || { echo "CRD out of date: run make generate"; exit 1; }
+	git diff --exit-code -- $(CHART_DIR) || { echo "Helm chart values out of date: run make generate"; exit 1; }
 	$(GO) run ./hack/catalog -check
 
 clean: ## Remove build output

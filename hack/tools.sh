@@ -2,7 +2,7 @@
 # hack/tools.sh <tool>... builds (once) and prints the absolute path of each tool,
 # one line per argument, in argument order. Build logs go to stderr only.
 #
-# Tools: etcd kube-apiserver kube-controller-manager kustomize promtool
+# Tools: etcd kube-apiserver kube-controller-manager kustomize promtool helm3 helm4 registry
 # Versions come from hack/versions.env; binaries are cached as <tool>-<version>
 # under ${ROBUSTMQ_KPT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/robustmq-kpt/tools},
 # so bumping a pin rebuilds. Everything is built from the Go module proxy.
@@ -22,7 +22,7 @@ export GOWORK=off CGO_ENABLED=0
 log() { echo "tools.sh: $*" >&2; }
 
 usage() {
-  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kustomize|promtool}..." >&2
+  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kustomize|promtool|helm3|helm4|registry}..." >&2
   exit 2
 }
 
@@ -32,6 +32,9 @@ version_of() {
     kube-apiserver | kube-controller-manager) echo "$KUBERNETES_VERSION" ;;
     kustomize) echo "$KUSTOMIZE_VERSION" ;;
     promtool) echo "$PROMTOOL_VERSION" ;;
+    helm3) echo "$HELM3_VERSION" ;;
+    helm4) echo "$HELM4_VERSION" ;;
+    registry) echo "$REGISTRY_VERSION" ;;
     *) return 1 ;;
   esac
 }
@@ -92,11 +95,11 @@ build_kube() { # $1 = output dir; builds both binaries (the second is nearly fre
   )
 }
 
-build_goinstall() { # $1 = output dir, $2 = name, $3 = pkg@version
+build_goinstall() { # $1 = output dir, $2 = name, $3 = pkg@version, $4 = extra -ldflags
   local out=$1 name=$2 pkg=$3 bin
   bin=$(newtmp)
-  GOFLAGS='' GOBIN=$bin go install -trimpath -ldflags "-s -w" "$pkg" >&2
-  mv "$bin/$name" "$out/$name"
+  GOFLAGS='' GOBIN=$bin go install -trimpath -ldflags "-s -w ${4:-}" "$pkg" >&2
+  mv "$bin/$(basename "${pkg%@*}")" "$out/$name"
 }
 
 # ensure <tool>: build if missing (under a per-group lock), print the path.
@@ -117,6 +120,12 @@ ensure() {
         kube-*) build_kube "$out" ;;
         kustomize) build_goinstall "$out" kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" ;;
         promtool) build_goinstall "$out" promtool "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" ;;
+        # `helm version` reports the -X version, which plugins and `helm lint` compare against.
+        helm3) build_goinstall "$out" helm3 "helm.sh/helm/v3/cmd/helm@$HELM3_VERSION" \
+          "-X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION" ;;
+        helm4) build_goinstall "$out" helm4 "helm.sh/helm/v4/cmd/helm@$HELM4_VERSION" \
+          "-X helm.sh/helm/v4/internal/version.version=$HELM4_VERSION" ;;
+        registry) build_goinstall "$out" registry "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION" ;;
       esac
       # Atomic renames: readers see either nothing or a complete binary.
       for t in "$out"/*; do
