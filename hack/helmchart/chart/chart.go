@@ -98,12 +98,12 @@ func Check(root string) error {
 // ChartYAML is the chart's metadata. Keys come out sorted (sigs.k8s.io/yaml), which Helm does not mind.
 func ChartYAML(version string) ([]byte, error) {
 	return yaml.Marshal(map[string]any{
-		"apiVersion": "v2",
-		"name":       "robustmq",
+		"apiVersion":  "v2",
+		"name":        "robustmq",
 		"description": "A RobustMQ cluster; its manifests are rendered by the robustmq-cluster post-renderer (docs/helm.md)",
-		"type":       "application",
-		"version":    version,
-		"appVersion": v1alpha1.DefaultVersion,
+		"type":        "application",
+		"version":     version,
+		"appVersion":  v1alpha1.DefaultVersion,
 		// StatefulSet ordinals.start is GA in 1.31; the pod-index label needs 1.28.
 		"kubeVersion": ">=1.31.0-0",
 		"home":        "https://github.com/robustmq/robustmq-kpt",
