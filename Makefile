@@ -12,7 +12,7 @@ CRD_DIR := functions/robustmq-cluster/crd
 CHART_DIR := charts/robustmq
 OUT ?= out
 
-.PHONY: help build test unit e2e render update-golden generate verify tools clean
+.PHONY: help build test unit e2e render update-golden generate verify tools clean helm-plugin helm-chart
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -34,8 +34,25 @@ unit: ## Run the fast tests only (no external tools)
 e2e: ## Run the end-to-end tests only (kpt, kustomize, API server, promtool, images)
 	$(GO) test ./test/... -count=1 -timeout 30m
 
-tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kustomize, promtool)
-	hack/tools.sh etcd kube-apiserver kube-controller-manager kustomize promtool
+tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kustomize, promtool, helm3, helm4, registry)
+	hack/tools.sh etcd kube-apiserver kube-controller-manager kustomize promtool helm3 helm4 registry
+
+HELM_PLUGIN_DIR := $(OUT)/helm-plugin
+HOST_GOOS = $(shell $(GO) env GOOS)
+HOST_GOARCH = $(shell $(GO) env GOARCH)
+
+# Helm 4 runs post-renderers only as plugins: plugin.yaml plus the function binary, as a directory and a tarball
+# (`helm plugin install <dir or .tgz>`).
+helm-plugin: ## Build the Helm 4 post-renderer plugin into $(OUT)/helm-plugin/robustmq/ and a .tgz beside it
+	rm -rf $(HELM_PLUGIN_DIR)/robustmq && mkdir -p $(HELM_PLUGIN_DIR)/robustmq/bin
+	cp helm-plugin/plugin.yaml $(HELM_PLUGIN_DIR)/robustmq/
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(HELM_PLUGIN_DIR)/robustmq/bin/robustmq-cluster ./functions/robustmq-cluster
+	tar -C $(HELM_PLUGIN_DIR) -czf $(HELM_PLUGIN_DIR)/robustmq-helm-plugin-$(VERSION)-$(HOST_GOOS)-$(HOST_GOARCH).tgz robustmq
+	@echo "Helm 4: helm plugin install $(HELM_PLUGIN_DIR)/robustmq"
+
+helm-chart: ## Package charts/robustmq into $(OUT)/charts/ (push with: helm push <tgz> oci://<registry>/charts)
+	mkdir -p $(OUT)/charts
+	$$(hack/tools.sh helm3) package charts/robustmq -d $(OUT)/charts
 
 # The SDK's golden helper reports every file it rewrites as a failure, so the first pass may fail; the second
 # pass must be clean. Read the diff before committing.

@@ -39,6 +39,12 @@ const (
 	// PreviousAuto reads the previous release with `helm get manifest`; PreviousNone skips the comparison.
 	PreviousAuto = "auto"
 	PreviousNone = "none"
+
+	// ReportParent also writes results to the stderr of the parent process. Helm 4.3 runs a postrenderer/v1
+	// plugin with its stderr captured and then drops it (internal/plugin/runtime_subprocess.go, runPostrenderer),
+	// so without this a user would see only "plugin exited with error".
+	ReportStderr = "stderr"
+	ReportParent = "parent"
 )
 
 // Annotations the function sets for kpt (file names) that mean nothing to Helm or the API server.
@@ -54,6 +60,7 @@ type options struct {
 	kubeContext string
 	kubeconfig  string
 	namespace   string
+	report      string
 }
 
 // Main runs the post-renderer and returns the exit code. Results go to stderr; on any error result nothing is
@@ -68,11 +75,21 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, process fn.R
 	fs.StringVar(&o.kubeContext, "kube-context", "", "passed to `helm get manifest` (set it when you pass --kube-context to helm)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "passed to `helm get manifest` (set it when you pass --kubeconfig to helm)")
 	fs.StringVar(&o.namespace, "namespace", "", "release namespace; default: the RobustMQCluster's namespace")
+	fs.StringVar(&o.report, "report", ReportStderr, "where results go: stderr, or parent (also Helm's own stderr, for Helm 4 plugins)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: robustmq-cluster %s [flags] < manifests.yaml > expanded.yaml\n", Command)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.report == ReportParent {
+		if w := parentStderr(); w != nil {
+			defer w.Close()
+			stderr = io.MultiWriter(stderr, w)
+		}
+	} else if o.report != ReportStderr {
+		fmt.Fprintf(stderr, "robustmq-cluster %s: --report must be %s or %s, not %q\n", Command, ReportStderr, ReportParent, o.report)
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -169,12 +186,9 @@ func readDocs(in io.Reader) ([]doc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse document %d: %w", i, err)
 		}
-		file := fmt.Sprintf("stdin/%d.yaml", i)
-		if m := sourceComment.FindSubmatch(b); m != nil {
-			file = string(m[1])
-		}
-		if obj.PathAnnotation() == "" {
-			if err := obj.SetPathAnnotation(file); err != nil {
+		// Helm 3 names the template; Helm 4 strips the comment before post-rendering.
+		if m := sourceComment.FindSubmatch(b); m != nil && obj.PathAnnotation() == "" {
+			if err := obj.SetPathAnnotation(string(m[1])); err != nil {
 				return nil, err
 			}
 		}
@@ -327,6 +341,20 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// parentStderr opens the parent's stderr (Linux /proc), else the terminal; nil if neither opens. A regular file
+// is skipped: the parent writes it at its own offset and would overwrite what we add.
+func parentStderr() io.WriteCloser {
+	for _, p := range []string{fmt.Sprintf("/proc/%d/fd/2", os.Getppid()), "/dev/tty"} {
+		if st, err := os.Stat(p); err != nil || st.Mode().IsRegular() {
+			continue
+		}
+		if f, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+			return f
+		}
+	}
+	return nil
 }
 
 func isCluster(o *fn.KubeObject) bool {

@@ -242,7 +242,7 @@ func closed(s map[string]any, nullable bool) map[string]any {
 // package sets carry its values; the others are commented out with a placeholder, and an object none of whose
 // keys is set is left empty (null), which the chart's template drops.
 func Values(spec, defaults map[string]any) ([]byte, error) {
-	w := &valuesWriter{}
+	w := newValuesWriter()
 	w.line(0, "# The RobustMQCluster spec (robustmq.io/v1alpha1) as Helm values, one key per spec field: see")
 	w.line(0, "# functions/robustmq-cluster/README.md for the full reference. Generated from the Go types by `make generate`;")
 	w.line(0, "# the values set here are those of the base kpt package packages/robustmq. A key left empty (null) or an empty")
@@ -259,14 +259,33 @@ func Values(spec, defaults map[string]any) ([]byte, error) {
 	return w.buf.Bytes(), nil
 }
 
-type valuesWriter struct{ buf bytes.Buffer }
+// valuesWriter writes values.yaml. Inside a commented-out block (commentAt >= 0) every line is commented at
+// that column, and unset keys need no comment mark of their own.
+type valuesWriter struct {
+	buf       bytes.Buffer
+	commentAt int
+}
+
+func newValuesWriter() *valuesWriter { return &valuesWriter{commentAt: -1} }
 
 func (w *valuesWriter) line(indent int, s string) {
-	if s == "" {
+	switch {
+	case s == "":
 		w.buf.WriteString("\n")
+	case w.commentAt >= 0:
+		w.buf.WriteString(strings.Repeat(" ", w.commentAt) + "# " + strings.Repeat(" ", indent-w.commentAt) + s + "\n")
+	default:
+		w.buf.WriteString(strings.Repeat(" ", indent) + s + "\n")
+	}
+}
+
+// unset writes a key that is not set: commented out, unless the whole block already is.
+func (w *valuesWriter) unset(indent int, s string) {
+	if w.commentAt >= 0 {
+		w.line(indent, s)
 		return
 	}
-	w.buf.WriteString(strings.Repeat(" ", indent) + s + "\n")
+	w.line(indent, "# "+s)
 }
 
 func (w *valuesWriter) comment(indent int, desc string) {
@@ -319,12 +338,19 @@ func (w *valuesWriter) field(f field, s map[string]any, vals map[string]any, ind
 	switch kindOf(s) {
 	case kindObject:
 		m, _ := v.(map[string]any)
+		// An unset object is written as a key with nothing set below it (null, which Helm drops). Below an unset
+		// object it is commented out instead: Helm would drop it and leave its parent an empty object, which
+		// the schema refuses when the parent requires it (tls.certManager.issuerRef).
+		if !set && vals == nil && w.commentAt < 0 {
+			w.commentAt = indent
+			defer func() { w.commentAt = -1 }()
+		}
 		w.line(indent, f.name+":")
 		return w.object(f.typ, s, m, indent+2, path)
 	case kindList:
 		list, _ := v.([]any)
 		if !set || len(list) == 0 {
-			w.line(indent, "# "+f.name+": []")
+			w.unset(indent, f.name+": []")
 			return nil
 		}
 		items, _ := s["items"].(map[string]any)
@@ -335,7 +361,7 @@ func (w *valuesWriter) field(f field, s map[string]any, vals map[string]any, ind
 		w.line(indent, f.name+":")
 		for i, it := range list {
 			m, _ := it.(map[string]any)
-			sub := &valuesWriter{}
+			sub := newValuesWriter()
 			if err := sub.object(f.typ, items, m, indent+4, fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
@@ -345,7 +371,7 @@ func (w *valuesWriter) field(f field, s map[string]any, vals map[string]any, ind
 	case kindMap:
 		m, _ := v.(map[string]any)
 		if len(m) == 0 {
-			w.line(indent, "# "+f.name+": {}")
+			w.unset(indent, f.name+": {}")
 			return nil
 		}
 		w.line(indent, f.name+":")
@@ -360,7 +386,7 @@ func (w *valuesWriter) field(f field, s map[string]any, vals map[string]any, ind
 		return nil
 	default:
 		if !set || v == nil {
-			w.line(indent, "# "+f.name+": "+placeholder(s))
+			w.unset(indent, f.name+": "+placeholder(s))
 			return nil
 		}
 		w.line(indent, f.name+": "+valueText(v))

@@ -1,0 +1,266 @@
+// Package helm runs charts/robustmq with the real Helm 3 and Helm 4 (hack/tools.sh builds both), the function
+// binary as post-renderer (Helm 3: --post-renderer; Helm 4: the robustmq plugin), a real kube-apiserver and a
+// local OCI registry.
+package helm
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/robustmq/robustmq-kpt/internal/repo"
+	"github.com/robustmq/robustmq-kpt/test/e2e"
+	"github.com/robustmq/robustmq-kpt/test/kubeapi"
+)
+
+// helm is one Helm major with its own config, cache, data and plugin directories.
+type helm struct {
+	name string // helm3 or helm4
+	bin  string
+	env  []string
+	// postRender are the flags that run the function on install, upgrade and template.
+	postRender []string
+}
+
+func chartDir(t *testing.T) string {
+	t.Helper()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	return filepath.Join(root, "charts", "robustmq")
+}
+
+// helms returns Helm 3 and Helm 4, set up for the function binary (Helm 4: the plugin installed from helm-plugin/).
+func helms(t *testing.T, kubeconfig string) []*helm {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the Helm tests need helm, kube-apiserver and a registry")
+	}
+	bins, err := repo.Tools("helm3", "helm4")
+	require.NoError(t, err)
+	fnBin, err := e2e.FunctionBinary()
+	require.NoError(t, err)
+	var out []*helm
+	for i, name := range []string{"helm3", "helm4"} {
+		home := t.TempDir()
+		env := []string{
+			"HELM_CONFIG_HOME=" + filepath.Join(home, "config"),
+			"HELM_CACHE_HOME=" + filepath.Join(home, "cache"),
+			"HELM_DATA_HOME=" + filepath.Join(home, "data"),
+			// Plugins and the post-renderer's `helm get manifest` use this helm.
+			"HELM_BIN=" + bins[i],
+		}
+		if kubeconfig != "" {
+			env = append(env, "KUBECONFIG="+kubeconfig)
+		}
+		h := &helm{name: name, bin: bins[i], env: env}
+		if name == "helm3" {
+			h.postRender = []string{"--post-renderer", fnBin, "--post-renderer-args", "helm-post-render"}
+		} else {
+			installPlugin(t, h, fnBin)
+			h.postRender = []string{"--post-renderer", "robustmq"}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// installPlugin lays out the plugin as `make helm-plugin` does and installs it with `helm plugin install`.
+func installPlugin(t *testing.T, h *helm, fnBin string) {
+	t.Helper()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "robustmq")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bin"), 0o755))
+	b, err := os.ReadFile(filepath.Join(root, "helm-plugin", "plugin.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "plugin.yaml"), b, 0o644))
+	b, err = os.ReadFile(fnBin)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bin", "robustmq-cluster"), b, 0o755))
+	h.mustRun(t, "plugin", "install", dir)
+	out := h.mustRun(t, "plugin", "list")
+	require.Regexp(t, `(?m)^robustmq\s+0\.1\.0\s+postrenderer/v1`, out)
+}
+
+// run runs helm from the repository root and returns stdout, stderr and the error.
+func (h *helm) run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	cmd := exec.Command(h.bin, args...)
+	cmd.Dir = root
+	cmd.Env = append(cleanEnv(), h.env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+func (h *helm) mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	stdout, stderr, err := h.run(t, args...)
+	require.NoError(t, err, "%s %s\nstdout:\n%s\nstderr:\n%s", h.name, strings.Join(args, " "), stdout, stderr)
+	return stdout
+}
+
+// cleanEnv is the test's environment without the user's Helm and Kubernetes settings.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HELM_") && !strings.HasPrefix(kv, "KUBECONFIG=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// objects decodes a manifest stream into objects keyed by apiVersion/kind/namespace/name.
+func objects(t *testing.T, manifest string) map[string]map[string]any {
+	t.Helper()
+	objs, err := kubeapi.DecodeYAML([]byte(manifest))
+	require.NoError(t, err)
+	out := map[string]map[string]any{}
+	for _, o := range objs {
+		k := key(o)
+		require.NotContains(t, out, k, "duplicate object")
+		out[k] = o.Object
+	}
+	return out
+}
+
+func key(o unstructured.Unstructured) string {
+	return fmt.Sprintf("%s/%s %s/%s", o.GetAPIVersion(), o.GetKind(), o.GetNamespace(), o.GetName())
+}
+
+// kptRender renders a copy of packages/robustmq with the real `kpt fn render` after edit changed its cluster.yaml,
+// and returns the applyable objects (not the Kptfile, not local config).
+func kptRender(t *testing.T, edit func(string) string) map[string]map[string]any {
+	t.Helper()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	work := filepath.Join(t.TempDir(), "robustmq")
+	require.NoError(t, e2e.CopyDir(filepath.Join(root, "packages", "robustmq"), work))
+	cluster := filepath.Join(work, "cluster.yaml")
+	b, err := os.ReadFile(cluster)
+	require.NoError(t, err)
+	edited := edit(string(b))
+	require.NotEqual(t, string(b), edited, "the edit changed nothing")
+	require.NoError(t, os.WriteFile(cluster, []byte(edited), 0o644))
+	out, err := e2e.Render(work)
+	require.NoError(t, err, out)
+	files, err := e2e.YAMLFiles(work)
+	require.NoError(t, err)
+	all := map[string]map[string]any{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for k, o := range objects(t, string(b)) {
+			u := unstructured.Unstructured{Object: o}
+			if u.GetKind() == "Kptfile" || u.GetAnnotations()["config.kubernetes.io/local-config"] == "true" {
+				continue
+			}
+			all[k] = o
+		}
+	}
+	return all
+}
+
+// inNamespace is the edit that puts the package's cluster into a namespace, as `helm -n` does.
+func inNamespace(ns string) func(string) string {
+	return func(s string) string {
+		return strings.Replace(s, "\n  name: robustmq\n", "\n  name: robustmq\n  namespace: "+ns+"\n", 1)
+	}
+}
+
+// TestOffline needs no cluster: lint, template, schema.
+func TestOffline(t *testing.T) {
+	for _, h := range helms(t, "") {
+		t.Run(h.name, func(t *testing.T) {
+			t.Run("Lint", func(t *testing.T) {
+				out := h.mustRun(t, "lint", "--strict", chartDir(t))
+				assert.Contains(t, out, "1 chart(s) linted, 0 chart(s) failed")
+			})
+			t.Run("TemplateEqualsKptRender", func(t *testing.T) {
+				out := h.mustRun(t, append([]string{"template", "robustmq", chartDir(t), "--namespace", "mq"}, h.postRender...)...)
+				got := objects(t, out)
+				want := kptRender(t, inNamespace("mq"))
+				require.NotEmpty(t, want)
+				assert.ElementsMatch(t, slices.Collect(maps.Keys(want)), slices.Collect(maps.Keys(got)))
+				for k, w := range want {
+					assert.Equal(t, w, got[k], k)
+				}
+			})
+			t.Run("TemplateChangeEqualsKptRender", func(t *testing.T) {
+				// A non-default value reaches the function like the same edit of cluster.yaml.
+				out := h.mustRun(t, append([]string{"template", "robustmq", chartDir(t), "--namespace", "mq",
+					"--set", "environment=prod", "--set", "logging.level=warn", "--set", "image.digest=sha256:" + strings.Repeat("a", 64)}, h.postRender...)...)
+				want := kptRender(t, func(s string) string {
+					s = inNamespace("mq")(s)
+					s = strings.Replace(s, "environment: staging", "environment: prod\n  logging: {level: warn}\n  image: {digest: \"sha256:"+strings.Repeat("a", 64)+"\"}", 1)
+					return s
+				})
+				assert.Equal(t, want, objects(t, out))
+			})
+			t.Run("SchemaRejectsBadValues", func(t *testing.T) {
+				for _, c := range []struct {
+					set  string
+					want []string
+				}{
+					{"environment=production", []string{"environment", "dev", "staging", "prod"}},
+					{"pools[0].name=node,pools[0].replicas=0", []string{"pools", "replicas", "1"}},
+					{"listners.mqtt.tcp.port=1883", []string{"listners"}},
+					{"service.typo=1", []string{"service", "typo"}},
+				} {
+					_, stderr, err := h.run(t, "template", "robustmq", chartDir(t), "--set", c.set)
+					require.Error(t, err, c.set)
+					assert.Contains(t, stderr, "values don't meet the specifications of the schema", c.set)
+					for _, w := range c.want {
+						assert.Contains(t, stderr, w, c.set)
+					}
+					_, stderr, err = h.run(t, "lint", chartDir(t), "--set", c.set)
+					require.Error(t, err, "lint --set %s", c.set)
+					assert.Contains(t, stderr+"", "", c.set)
+				}
+			})
+			t.Run("FunctionErrorsReachTheUser", func(t *testing.T) {
+				// Valid for the schema, refused by the function: its result names the field.
+				_, stderr, err := h.run(t, append([]string{"template", "robustmq", chartDir(t), "--set", "pools[0].name=node,pools[0].roles={meta},pools[0].replicas=2"}, h.postRender...)...)
+				require.Error(t, err)
+				assert.Contains(t, stderr, "post")
+				if h.name == "helm3" {
+					// Helm 3 prints the post-renderer's stderr; Helm 4.3 drops it (docs/helm.md).
+					assert.Contains(t, stderr, "odd number of replicas")
+					assert.Contains(t, stderr, "(Helm value pools[0].replicas)")
+				}
+			})
+		})
+	}
+}
+
+// history returns the release's revisions as (revision, status) in order.
+func history(t *testing.T, h *helm, release, ns string) []string {
+	t.Helper()
+	out := h.mustRun(t, "history", release, "--namespace", ns, "--output", "json")
+	var revs []struct {
+		Revision    int    `json:"revision"`
+		Status      string `json:"status"`
+		Description string `json:"description"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &revs))
+	var s []string
+	for _, r := range revs {
+		s = append(s, fmt.Sprintf("%d %s", r.Revision, r.Status))
+	}
+	return s
+}
