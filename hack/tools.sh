@@ -102,9 +102,20 @@ build_goinstall() { # $1 = output dir, $2 = name, $3 = pkg@version, $4 = extra -
   mv "$bin/$(basename "${pkg%@*}")" "$out/$name"
 }
 
+helm3_ldflags() {
+  local gomod minor p
+  gomod=$(cd "$WORK" && go mod download -json "helm.sh/helm/v3@$HELM3_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  minor=$(sed -n 's#^[[:space:]]*k8s\.io/client-go v0\.\([0-9]*\)\..*#\1#p' "$gomod")
+  [[ -n $minor ]] || { log "no k8s.io/client-go in $gomod"; return 1; }
+  echo -n "-X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION"
+  for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    echo -n " -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$minor"
+  done
+}
+
 # ensure <tool>: build if missing (under a per-group lock), print the path.
 ensure() {
-  local tool=$1 ver group final out fd t
+  local tool=$1 ver group final out fd t ldflags
   ver=$(version_of "$tool") || usage
   final="$CACHE/$tool-$ver"
   if [[ ! -x $final ]]; then
@@ -120,9 +131,13 @@ ensure() {
         kube-*) build_kube "$out" ;;
         kustomize) build_goinstall "$out" kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" ;;
         promtool) build_goinstall "$out" promtool "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" ;;
-        # `helm version` reports the -X version, which plugins and `helm lint` compare against.
-        helm3) build_goinstall "$out" helm3 "helm.sh/helm/v3/cmd/helm@$HELM3_VERSION" \
-          "-X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION" ;;
+        # The -X flags are those of Helm's own Makefile: `helm version` reports the version, and Helm 3's offline
+        # Kubernetes version (helm template, lint; checked against a chart's kubeVersion) is that of its
+        # client-go, not 1.20.
+        helm3)
+          ldflags=$(helm3_ldflags)
+          build_goinstall "$out" helm3 "helm.sh/helm/v3/cmd/helm@$HELM3_VERSION" "$ldflags"
+          ;;
         helm4) build_goinstall "$out" helm4 "helm.sh/helm/v4/cmd/helm@$HELM4_VERSION" \
           "-X helm.sh/helm/v4/internal/version.version=$HELM4_VERSION" ;;
         registry) build_goinstall "$out" registry "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION" ;;

@@ -213,24 +213,19 @@ func TestOffline(t *testing.T) {
 				assert.Equal(t, want, objects(t, out))
 			})
 			t.Run("SchemaRejectsBadValues", func(t *testing.T) {
-				for _, c := range []struct {
-					set  string
-					want []string
-				}{
-					{"environment=production", []string{"environment", "dev", "staging", "prod"}},
-					{"pools[0].name=node,pools[0].replicas=0", []string{"pools", "replicas", "1"}},
-					{"listners.mqtt.tcp.port=1883", []string{"listners"}},
-					{"service.typo=1", []string{"service", "typo"}},
+				for _, c := range []struct{ set, want string }{
+					{"environment=production", "at '/environment': value must be one of 'dev', 'staging', 'prod'"},
+					{"pools[0].name=node,pools[0].replicas=0", "at '/pools/0/replicas': minimum: got 0, want 1"},
+					{"listners.mqtt.tcp.port=1883", "at '': additional properties 'listners' not allowed"},
+					{"service.typo=1", "at '/service': additional properties 'typo' not allowed"},
 				} {
 					_, stderr, err := h.run(t, "template", "robustmq", chartDir(t), "--set", c.set)
 					require.Error(t, err, c.set)
 					assert.Contains(t, stderr, "values don't meet the specifications of the schema", c.set)
-					for _, w := range c.want {
-						assert.Contains(t, stderr, w, c.set)
-					}
-					_, stderr, err = h.run(t, "lint", chartDir(t), "--set", c.set)
+					assert.Contains(t, stderr, c.want, c.set)
+					stdout, _, err := h.run(t, "lint", chartDir(t), "--set", c.set)
 					require.Error(t, err, "lint --set %s", c.set)
-					assert.Contains(t, stderr+"", "", c.set)
+					assert.Contains(t, stdout, "[ERROR] values.yaml: - "+c.want, "lint --set %s", c.set)
 				}
 			})
 			t.Run("FunctionErrorsReachTheUser", func(t *testing.T) {
@@ -263,4 +258,22 @@ func history(t *testing.T, h *helm, release, ns string) []string {
 		s = append(s, fmt.Sprintf("%d %s", r.Revision, r.Status))
 	}
 	return s
+}
+
+// TestCluster installs, upgrades, rolls back and uninstalls against a real kube-apiserver with the controller
+// manager, in namespaces that enforce the restricted Pod Security Standard.
+func TestCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the Helm tests need helm, kube-apiserver and a registry")
+	}
+	c := kubeapi.Start(t, kubeapi.Options{ControllerManager: true})
+	hs := helms(t, c.Kubeconfig)
+	// Before any operator CRD is installed.
+	t.Run("Prerequisites", func(t *testing.T) { prerequisites(t, c, hs) })
+	c.InstallCRDs(t, kubeapi.PrometheusOperatorCRDs(t)...)
+	c.InstallCRDs(t, kubeapi.CertManagerCRDs(t)...)
+	for _, h := range hs {
+		t.Run("Lifecycle/"+h.name, func(t *testing.T) { lifecycle(t, c, h) })
+	}
+	t.Run("OCI", func(t *testing.T) { oci(t, c, hs) })
 }
