@@ -61,7 +61,7 @@ func prerequisites(t *testing.T, c *kubeapi.Cluster, hs []*helm) {
 		}
 	}
 	h := hs[0]
-	set := []string{"--set", "environment=dev", "--set", "tls.certManager.issuerRef.name=ca"}
+	set := []string{"--set", "environment=dev", "--set", "tls.secretName=null", "--set", "tls.certManager.issuerRef.name=ca"}
 	h.mustRun(t, append(append([]string{"template", release, chartDir(t), "-n", ns}, set...), h.postRender...)...)
 	_, stderr, err := h.run(t, append(append([]string{"install", release, chartDir(t), "-n", ns, "--dry-run=server"}, set...), h.postRender...)...)
 	require.Error(t, err)
@@ -93,6 +93,14 @@ func lifecycle(t *testing.T, c *kubeapi.Cluster, h *helm) {
 		_, err := kube.CoreV1().PersistentVolumeClaims(ns).Get(ctx, "data-robustmq-node-1", metav1.GetOptions{})
 		return err == nil, err
 	})
+
+	// On upgrade, and only then, the post-renderer reads the previous release: with a helm that cannot run, the
+	// upgrade stops and says why.
+	_, stderr, err := h.run(t, append(withPR("upgrade", release, chart, "-n", ns), "--post-renderer-args", "--helm=/nonexistent/helm")...)
+	require.Error(t, err)
+	assert.Contains(t, stderr, "error while running post render")
+	assert.Contains(t, stderr, "read the previous release "+ns+"/robustmq for change safety")
+	assert.Equal(t, []string{"1 deployed"}, history(t, h, release, ns))
 
 	h.mustRun(t, withPR("upgrade", release, chart, "-n", ns, "--reuse-values", "--set", "logging.level=debug")...)
 	cm1, err := kube.CoreV1().ConfigMaps(ns).Get(ctx(t), cmName, metav1.GetOptions{})
@@ -166,14 +174,15 @@ func oci(t *testing.T, c *kubeapi.Cluster, hs []*helm) {
 	for _, h := range hs {
 		t.Run(h.name, func(t *testing.T) {
 			repoURL := "oci://" + addr + "/" + h.name
-			_, stderr, err := h.run(t, "push", tgz, repoURL, "--plain-http")
+			stdout, stderr, err := h.run(t, "push", tgz, repoURL, "--plain-http")
 			require.NoError(t, err, stderr)
-			assert.Contains(t, stderr, "Pushed: "+addr+"/"+h.name+"/robustmq:0.1.0")
+			// Helm 3 reports on stderr, Helm 4 on stdout.
+			assert.Contains(t, stdout+stderr, "Pushed: "+addr+"/"+h.name+"/robustmq:0.1.0")
 			ref := repoURL + "/robustmq"
 			values := h.mustRun(t, "show", "values", ref, "--version", "0.1.0", "--plain-http")
 			want, err := os.ReadFile(filepath.Join(chartDir(t), "values.yaml"))
 			require.NoError(t, err)
-			assert.Equal(t, string(want), values, "the pushed chart carries the generated values")
+			assert.Equal(t, strings.TrimSpace(string(want)), strings.TrimSpace(values), "the pushed chart carries the generated values")
 			ns := "oci-" + h.name
 			c.RestrictedNamespace(t, ns)
 			h.mustRun(t, append([]string{"install", release, ref, "--version", "0.1.0", "--plain-http", "-n", ns}, h.postRender...)...)
@@ -195,11 +204,12 @@ func startRegistry(t *testing.T) string {
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config.yml")
 	require.NoError(t, os.WriteFile(config, []byte(fmt.Sprintf(`version: 0.1
-log: {level: warn}
+log: {level: error, accesslog: {disabled: true}}
 storage:
   filesystem: {rootdirectory: %s}
 http:
   addr: %s
+  secret: test-only
 `, filepath.Join(dir, "data"), addr)), 0o644))
 	logf, err := os.Create(filepath.Join(dir, "registry.log"))
 	require.NoError(t, err)

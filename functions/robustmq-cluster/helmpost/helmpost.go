@@ -11,6 +11,7 @@ package helmpost
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"os/exec"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -276,11 +278,41 @@ func generatedObjects(manifest []byte, from string) (fn.KubeObjects, error) {
 	return out, nil
 }
 
-// helmGetManifest reads the manifest of the release's latest revision. A release that does not exist yet has
-// none; any other failure stops the render, since rendering without the comparison could let through a change
+// helmGetManifest reads the manifest of the release's last deployed revision, the one Helm itself upgrades from
+// (a failed revision after it may never have been applied), else of its latest. A release that does not exist yet
+// has none; any other failure stops the render, since rendering without the comparison could let through a change
 // that breaks the running cluster.
 func helmGetManifest(o options, release, ns string) ([]byte, error) {
-	args := []string{"get", "manifest", release, "--namespace", ns}
+	out, err := runHelm(o, "history", release, "--namespace", ns, "--output", "json", "--max", "1000")
+	if errors.Is(err, errNoRelease) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the previous release %s/%s for change safety: %w", ns, release, err)
+	}
+	var revs []struct {
+		Revision int    `json:"revision"`
+		Status   string `json:"status"`
+	}
+	if err := json.Unmarshal(out, &revs); err != nil || len(revs) == 0 {
+		return nil, fmt.Errorf("read the previous release %s/%s for change safety: helm history: %q", ns, release, out)
+	}
+	rev := revs[len(revs)-1].Revision
+	for _, r := range revs {
+		if r.Status == "deployed" {
+			rev = r.Revision
+		}
+	}
+	out, err = runHelm(o, "get", "manifest", release, "--namespace", ns, "--revision", strconv.Itoa(rev))
+	if err != nil {
+		return nil, fmt.Errorf("read the previous release %s/%s for change safety: %w", ns, release, err)
+	}
+	return out, nil
+}
+
+var errNoRelease = errors.New("release: not found")
+
+func runHelm(o options, args ...string) ([]byte, error) {
 	if o.kubeContext != "" {
 		args = append(args, "--kube-context", o.kubeContext)
 	}
@@ -295,12 +327,11 @@ func helmGetManifest(o options, release, ns string) ([]byte, error) {
 		return stdout.Bytes(), nil
 	}
 	msg := strings.TrimSpace(stderr.String())
-	if strings.Contains(msg, "release: not found") {
-		return nil, nil
+	if strings.Contains(msg, errNoRelease.Error()) {
+		return nil, errNoRelease
 	}
-	return nil, fmt.Errorf("read the previous release %s/%s for change safety: %s %s: %v: %s\n"+
-		"(pass --post-renderer-args=--previous=none to render without comparing)",
-		ns, release, o.helm, strings.Join(args, " "), err, msg)
+	return nil, fmt.Errorf("%s %s: %v: %s\n(pass --post-renderer-args=--previous=none to render without comparing)",
+		o.helm, strings.Join(args, " "), err, msg)
 }
 
 // printResults writes results one per line, errors first, the way a reader scans them.
