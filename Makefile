@@ -38,16 +38,18 @@ tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-
 	hack/tools.sh etcd kube-apiserver kube-controller-manager kustomize promtool helm3 helm4 registry
 
 HELM_PLUGIN_DIR := $(OUT)/helm-plugin
-HOST_GOOS = $(shell $(GO) env GOOS)
-HOST_GOARCH = $(shell $(GO) env GOARCH)
+PLUGIN_GOOS ?= $(shell $(GO) env GOOS)
+PLUGIN_GOARCH ?= $(shell $(GO) env GOARCH)
 
 # Helm 4 runs post-renderers only as plugins: plugin.yaml plus the function binary, as a directory and a tarball
-# (`helm plugin install <dir or .tgz>`).
-helm-plugin: ## Build the Helm 4 post-renderer plugin into $(OUT)/helm-plugin/robustmq/ and a .tgz beside it
+# (`helm plugin install <dir>`, or `--verify=false <.tgz>`: unsigned). Helm takes the plugin's directory in the
+# tarball from its file name up to "-<digit>", hence robustmq-<version>-<os>-<arch>.tgz.
+helm-plugin: ## Build the Helm 4 post-renderer plugin (PLUGIN_GOOS/PLUGIN_GOARCH, default: this host) into $(OUT)/helm-plugin/
 	rm -rf $(HELM_PLUGIN_DIR)/robustmq && mkdir -p $(HELM_PLUGIN_DIR)/robustmq/bin
 	cp helm-plugin/plugin.yaml $(HELM_PLUGIN_DIR)/robustmq/
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(HELM_PLUGIN_DIR)/robustmq/bin/robustmq-cluster ./functions/robustmq-cluster
-	tar -C $(HELM_PLUGIN_DIR) -czf $(HELM_PLUGIN_DIR)/robustmq-helm-plugin-$(VERSION)-$(HOST_GOOS)-$(HOST_GOARCH).tgz robustmq
+	CGO_ENABLED=0 GOOS=$(PLUGIN_GOOS) GOARCH=$(PLUGIN_GOARCH) $(GO) build -trimpath -ldflags "-s -w" \
+	  -o $(HELM_PLUGIN_DIR)/robustmq/bin/robustmq-cluster ./functions/robustmq-cluster
+	tar -C $(HELM_PLUGIN_DIR) -czf $(HELM_PLUGIN_DIR)/robustmq-$(VERSION:v%=%)-$(PLUGIN_GOOS)-$(PLUGIN_GOARCH).tgz robustmq
 	@echo "Helm 4: helm plugin install $(HELM_PLUGIN_DIR)/robustmq"
 
 helm-chart: ## Package charts/robustmq into $(OUT)/charts/ (push with: helm push <tgz> oci://<registry>/charts)

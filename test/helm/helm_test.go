@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -67,7 +69,7 @@ func helms(t *testing.T, kubeconfig string) []*helm {
 		if name == "helm3" {
 			h.postRender = []string{"--post-renderer", fnBin, "--post-renderer-args", "helm-post-render"}
 		} else {
-			installPlugin(t, h, fnBin)
+			installPlugin(t, h)
 			h.postRender = []string{"--post-renderer", "robustmq"}
 		}
 		out = append(out, h)
@@ -75,22 +77,24 @@ func helms(t *testing.T, kubeconfig string) []*helm {
 	return out
 }
 
-// installPlugin lays out the plugin as `make helm-plugin` does and installs it with `helm plugin install`.
-func installPlugin(t *testing.T, h *helm, fnBin string) {
+// installPlugin builds the plugin tarball with `make helm-plugin`, as released, and installs it (unsigned).
+func installPlugin(t *testing.T, h *helm) {
 	t.Helper()
 	root, err := e2e.Root()
 	require.NoError(t, err)
-	dir := filepath.Join(t.TempDir(), "robustmq")
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bin"), 0o755))
-	b, err := os.ReadFile(filepath.Join(root, "helm-plugin", "plugin.yaml"))
+	out := t.TempDir()
+	cmd := exec.Command("make", "helm-plugin", "OUT="+out)
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, "make helm-plugin:\n%s", b)
+	version, err := os.ReadFile(filepath.Join(root, "VERSION"))
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "plugin.yaml"), b, 0o644))
-	b, err = os.ReadFile(fnBin)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "bin", "robustmq-cluster"), b, 0o755))
-	h.mustRun(t, "plugin", "install", dir)
-	out := h.mustRun(t, "plugin", "list")
-	require.Regexp(t, `(?m)^robustmq\s+0\.1\.0\s+postrenderer/v1`, out)
+	tgz := filepath.Join(out, "helm-plugin", fmt.Sprintf("robustmq-%s-%s-%s.tgz",
+		strings.TrimPrefix(strings.TrimSpace(string(version)), "v"), runtime.GOOS, runtime.GOARCH))
+	h.mustRun(t, "plugin", "install", tgz, "--verify=false")
+	list := h.mustRun(t, "plugin", "list")
+	// The plugin's version is VERSION's.
+	require.Regexp(t, `(?m)^robustmq\s+`+regexp.QuoteMeta(strings.TrimPrefix(strings.TrimSpace(string(version)), "v"))+`\s+postrenderer/v1`, list)
 }
 
 // run runs helm from the repository root and returns stdout, stderr and the error.
