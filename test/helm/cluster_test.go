@@ -178,6 +178,8 @@ func oci(t *testing.T, c *kubeapi.Cluster, hs []*helm) {
 			require.NoError(t, err, stderr)
 			// Helm 3 reports on stderr, Helm 4 on stdout.
 			assert.Contains(t, stdout+stderr, "Pushed: "+addr+"/"+h.name+"/robustmq:0.1.0")
+			// The release workflow signs the chart by the digest it reads from this line.
+			assert.Regexp(t, `(?m)^Digest: sha256:[0-9a-f]{64}$`, stdout+stderr)
 			ref := repoURL + "/robustmq"
 			values := h.mustRun(t, "show", "values", ref, "--version", "0.1.0", "--plain-http")
 			want, err := os.ReadFile(filepath.Join(chartDir(t), "values.yaml"))
