@@ -143,6 +143,21 @@ func lifecycle(t *testing.T, c *kubeapi.Cluster, h *helm) {
 		assert.Equal(t, int32(5), *sts.Spec.Replicas)
 	})
 
+	t.Run("ComparesWithTheDeployedRevision", func(t *testing.T) {
+		// An upgrade that skipped the comparison and that the API server refused leaves a failed revision that was
+		// never applied. The next upgrade is compared with the deployed revision, as Helm itself upgrades from it:
+		// compared with the failed one, going back to 10Gi would look like a storage shrink and stay blocked.
+		_, stderr, err := h.run(t, append(withPR("upgrade", release, chart, "-n", ns, "-f", poolValues(t, 5, "20Gi")),
+			"--post-renderer-args", "--previous=none")...)
+		require.Error(t, err)
+		assert.Contains(t, stderr, "updates to statefulset spec for fields other than")
+		revs := history(t, h, release, ns)
+		require.Regexp(t, ` failed$`, revs[len(revs)-1])
+		h.mustRun(t, withPR("upgrade", release, chart, "-n", ns, "-f", poolValues(t, 5, "10Gi"))...)
+		revs = history(t, h, release, ns)
+		assert.Regexp(t, ` deployed$`, revs[len(revs)-1])
+	})
+
 	pvc, err := kube.CoreV1().PersistentVolumeClaims(ns).Get(ctx(t), "data-robustmq-node-1", metav1.GetOptions{})
 	require.NoError(t, err)
 	out = h.mustRun(t, "uninstall", release, "-n", ns)
