@@ -98,7 +98,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, process fn.R
 		fmt.Fprintf(stderr, "robustmq-cluster %s: unexpected argument %q\n", Command, fs.Arg(0))
 		return 2
 	}
-	out, err := Render(stdin, o, process, stderr)
+	out, err := render(stdin, o, process, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "robustmq-cluster %s: %v\n", Command, err)
 		return 1
@@ -113,8 +113,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, process fn.R
 // errBlocked means the function reported error results; they are already on stderr.
 var errBlocked = errors.New("the function reported errors (above); Helm stops before applying anything")
 
-// Render expands a manifest stream. Results are written to results as they would be by kpt.
-func Render(in io.Reader, o options, process fn.ResourceListProcessorFunc, results io.Writer) ([]byte, error) {
+// render expands a manifest stream and writes the function's results to results, one line each.
+func render(in io.Reader, o options, process fn.ResourceListProcessorFunc, results io.Writer) ([]byte, error) {
 	docs, err := readDocs(in)
 	if err != nil {
 		return nil, err
