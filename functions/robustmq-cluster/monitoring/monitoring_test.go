@@ -21,10 +21,12 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // newCluster returns a defaulted, valid cluster with monitoring on.
-func newCluster(t *testing.T, name, namespace string, pools ...v1alpha1.Pool) *v1alpha1.RobustMQCluster {
+func newCluster(t *testing.T, name, namespace string, pools ...v1alpha1.Pool) *topology.Cluster {
 	t.Helper()
 	c := &v1alpha1.RobustMQCluster{}
 	c.APIVersion, c.Kind = v1alpha1.APIVersion, v1alpha1.Kind
@@ -32,9 +34,17 @@ func newCluster(t *testing.T, name, namespace string, pools ...v1alpha1.Pool) *v
 	c.Spec.Environment = v1alpha1.Staging
 	c.Spec.Pools = pools
 	c.Spec.Monitoring.Labels = map[string]string{"release": "kube-prometheus-stack"}
+	return resolve(t, c)
+}
+
+// resolve defaults, validates and resolves a cluster.
+func resolve(t *testing.T, c *v1alpha1.RobustMQCluster) *topology.Cluster {
+	t.Helper()
 	c.Default()
 	require.Empty(t, c.Validate())
-	return c
+	tc, err := topology.Resolve(c)
+	require.NoError(t, err)
+	return tc
 }
 
 func pool(name string, replicas, start int32, roles ...v1alpha1.Role) v1alpha1.Pool {
@@ -42,29 +52,29 @@ func pool(name string, replicas, start int32, roles ...v1alpha1.Role) v1alpha1.P
 }
 
 // The three topologies of the brief: one node, three all-in-one nodes, and split pools with five meta voters.
-func oneNode(t *testing.T) *v1alpha1.RobustMQCluster {
+func oneNode(t *testing.T) *topology.Cluster {
 	return newCluster(t, "solo", "mq", pool("node", 1, 1))
 }
 
-func threeNodes(t *testing.T) *v1alpha1.RobustMQCluster {
+func threeNodes(t *testing.T) *topology.Cluster {
 	return newCluster(t, "trio", "mq", pool("node", 3, 1))
 }
 
-func splitPools(t *testing.T) *v1alpha1.RobustMQCluster {
+func splitPools(t *testing.T) *topology.Cluster {
 	return newCluster(t, "split", "mq",
 		pool("meta", 5, 1, v1alpha1.RoleMeta),
 		pool("broker", 3, 11, v1alpha1.RoleBroker),
 		pool("engine", 3, 21, v1alpha1.RoleEngine))
 }
 
-func build(t *testing.T, c *v1alpha1.RobustMQCluster) []manifests.Object {
+func build(t *testing.T, c *topology.Cluster) []output.Object {
 	t.Helper()
 	objs, err := Build(c)
 	require.NoError(t, err)
 	return objs
 }
 
-func files(objs []manifests.Object) []string {
+func files(objs []output.Object) []string {
 	var out []string
 	for _, o := range objs {
 		out = append(out, o.File)
@@ -81,8 +91,7 @@ func TestBuildDisabled(t *testing.T) {
 func TestBuildDevDefaultIsOff(t *testing.T) {
 	c := &v1alpha1.RobustMQCluster{}
 	c.Name = "dev"
-	c.Default()
-	assert.Empty(t, build(t, c), "the dev profile turns monitoring off")
+	assert.Empty(t, build(t, resolve(t, c)), "the dev profile turns monitoring off")
 }
 
 func TestCapabilityGating(t *testing.T) {
@@ -107,7 +116,7 @@ func TestCapabilityGating(t *testing.T) {
 			got := build(t, c)
 			assert.ElementsMatch(t, tc.want, files(got))
 			for _, o := range got {
-				kind := o.Object.GetObjectKind().GroupVersionKind().Kind
+				kind := o.GVK().Kind
 				if kind == "ConfigMap" {
 					assert.True(t, strings.HasPrefix(o.File, DirDashboards+"/"), o.File)
 				} else {
@@ -128,7 +137,7 @@ func TestEveryObjectIsMarkedAndOptsOutOfFluxSubstitution(t *testing.T) {
 		assert.Equal(t, naming.FunctionName, meta.GetAnnotations()[naming.AnnotationGenerated], o.File)
 		assert.Equal(t, "disabled", meta.GetAnnotations()[AnnotationFluxSubstitute], o.File)
 		assert.Equal(t, "mq", meta.GetNamespace(), o.File)
-		gvk := o.Object.GetObjectKind().GroupVersionKind()
+		gvk := o.GVK()
 		assert.NotEmpty(t, gvk.Kind, o.File)
 		assert.NotEmpty(t, gvk.Version, o.File)
 	}
@@ -137,10 +146,9 @@ func TestEveryObjectIsMarkedAndOptsOutOfFluxSubstitution(t *testing.T) {
 // The ServiceMonitor must select each pool's headless Service (and nothing else), scrape the port the Service
 // names, and relabel from labels the pods really carry.
 func TestServiceMonitorMatchesTheManifests(t *testing.T) {
-	for _, c := range []*v1alpha1.RobustMQCluster{oneNode(t), threeNodes(t), splitPools(t)} {
+	for _, c := range []*topology.Cluster{oneNode(t), threeNodes(t), splitPools(t)} {
 		t.Run(c.Name, func(t *testing.T) {
-			sm, err := ServiceMonitor(c)
-			require.NoError(t, err)
+			sm := ServiceMonitor(c)
 			assert.Equal(t, "kube-prometheus-stack", sm.Labels["release"], "spec.monitoring.labels")
 			sel, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
 			require.NoError(t, err)
@@ -148,8 +156,7 @@ func TestServiceMonitorMatchesTheManifests(t *testing.T) {
 			require.Len(t, sm.Spec.Endpoints, 1)
 			ep := sm.Spec.Endpoints[0]
 			assert.Equal(t, MetricsPath, ep.Path)
-			for i := range c.Spec.Pools {
-				p := &c.Spec.Pools[i]
+			for _, p := range c.Pools {
 				svc := manifests.HeadlessService(c, p)
 				assert.True(t, sel.Matches(labels.Set(svc.Labels)), "headless Service of pool %s", p.Name)
 				assert.True(t, hasPort(svc.Spec.Ports, ep.Port, v1alpha1.HTTPPort), "Service %s has no port %q", svc.Name, ep.Port)
@@ -159,14 +166,14 @@ func TestServiceMonitorMatchesTheManifests(t *testing.T) {
 					discovered["__meta_kubernetes_pod_label_"+sanitize(k)] = v
 				}
 				got := relabel(t, ep.RelabelConfigs, discovered)
-				assert.Equal(t, c.Name, got[LabelCluster])
-				assert.Equal(t, p.Name, got[LabelPool])
+				assert.Equal(t, c.Name, got[naming.MetricLabelCluster])
+				assert.Equal(t, p.Name, got[naming.MetricLabelPool])
 				for _, r := range []v1alpha1.Role{v1alpha1.RoleMeta, v1alpha1.RoleBroker, v1alpha1.RoleEngine} {
 					want := ""
 					if p.Has(r) {
 						want = "true"
 					}
-					assert.Equal(t, want, got[LabelRolePrefix+string(r)], "pool %s role %s", p.Name, r)
+					assert.Equal(t, want, got[naming.MetricLabelRolePrefix+string(r)], "pool %s role %s", p.Name, r)
 				}
 			}
 		})
@@ -220,7 +227,7 @@ func relabel(t *testing.T, cfgs []monitoringv1.RelabelConfig, in map[string]stri
 
 type ruleSet map[string][]monitoringv1.Rule
 
-func rulesOf(c *v1alpha1.RobustMQCluster) ruleSet {
+func rulesOf(c *topology.Cluster) ruleSet {
 	out := ruleSet{}
 	for _, g := range PrometheusRule(c).Spec.Groups {
 		for _, r := range g.Rules {
@@ -241,7 +248,7 @@ func (rs ruleSet) exprs(alert string) []string {
 func TestThresholdsFollowTheTopology(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		cluster    func(*testing.T) *v1alpha1.RobustMQCluster
+		cluster    func(*testing.T) *topology.Cluster
 		lost       string
 		atRisk     []string
 		degraded   []string
@@ -306,12 +313,12 @@ func TestEveryAlertHasLabelsAnnotationsAndARunbook(t *testing.T) {
 	require.NoError(t, err)
 	anchors := markdownAnchors(string(doc))
 	seen := map[string]bool{}
-	for _, c := range []*v1alpha1.RobustMQCluster{oneNode(t), threeNodes(t), splitPools(t)} {
+	for _, c := range []*topology.Cluster{oneNode(t), threeNodes(t), splitPools(t)} {
 		for name, rules := range rulesOf(c) {
 			seen[name] = true
 			for _, r := range rules {
 				assert.Contains(t, []string{"critical", "warning"}, r.Labels["severity"], name)
-				assert.Equal(t, c.Name, r.Labels[LabelCluster], name)
+				assert.Equal(t, c.Name, r.Labels[naming.MetricLabelCluster], name)
 				assert.NotEmpty(t, r.Annotations["summary"], name)
 				assert.NotEmpty(t, r.Annotations["description"], name)
 				require.NotNil(t, r.For, name)
@@ -503,7 +510,7 @@ func dashboardQueries(t *testing.T, raw []byte) []string {
 	return out
 }
 
-func allQueries(t *testing.T, c *v1alpha1.RobustMQCluster) []string {
+func allQueries(t *testing.T, c *topology.Cluster) []string {
 	var out []string
 	for _, g := range PrometheusRule(c).Spec.Groups {
 		for _, r := range g.Rules {
@@ -521,7 +528,7 @@ func allQueries(t *testing.T, c *v1alpha1.RobustMQCluster) []string {
 func TestEveryMetricNameIsExportedByRobustMQ(t *testing.T) {
 	allowed := scrapedNames()
 	used := map[string]bool{}
-	for _, c := range []*v1alpha1.RobustMQCluster{oneNode(t), threeNodes(t), splitPools(t)} {
+	for _, c := range []*topology.Cluster{oneNode(t), threeNodes(t), splitPools(t)} {
 		queries := allQueries(t, c)
 		require.Greater(t, len(queries), 50)
 		for _, q := range queries {
@@ -622,11 +629,8 @@ func TestDashboardObjects(t *testing.T) {
 	assert.Equal(t, "grafana.integreatly.org/v1beta1", gd.APIVersion)
 	assert.Equal(t, map[string]string{"dashboards": "grafana"}, gd.Spec.InstanceSelector.MatchLabels)
 	assert.Equal(t, string(ds[0].JSON), gd.Spec.JSON)
-	cp := gd.DeepCopyObject().(*GrafanaDashboardObject)
-	cp.Spec.InstanceSelector.MatchLabels["dashboards"] = "changed"
-	cp.Labels["x"] = "y"
-	assert.Equal(t, "grafana", gd.Spec.InstanceSelector.MatchLabels["dashboards"], "deep copy")
-	assert.NotContains(t, gd.Labels, "x", "deep copy")
+	gd.Spec.InstanceSelector.MatchLabels["dashboards"] = "changed"
+	assert.Equal(t, "grafana", c.Spec.Monitoring.GrafanaInstanceSelector.MatchLabels["dashboards"], "the spec's selector is copied, not shared")
 }
 
 func TestDeterministic(t *testing.T) {
