@@ -1,6 +1,6 @@
 // Package configkeys knows which server.toml keys a RobustMQ release reads, and their types.
 //
-// The server silently ignores unknown keys (facts §2), so a typo never fails at start-up: this list is how the
+// The server silently ignores unknown keys (docs/robustmq.md §2), so a typo never fails at start-up: this list is how the
 // function and its tests catch one. The list is derived from the release's source (src/common/config).
 package configkeys
 
@@ -36,7 +36,7 @@ var CredentialKeys = []string{
 }
 
 // EnvOverride is the name of RobustMQ's env override for a dotted key: ROBUST_MQ_SERVER_<SECTION>_<KEY>. It
-// replaces the value of a key already present in server.toml (docs/robustmq.md#3).
+// replaces the value of a key already present in server.toml (docs/robustmq.md §3).
 func EnvOverride(key string) string {
 	return "ROBUST_MQ_SERVER_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }

@@ -21,7 +21,7 @@ const (
 	volumeLogs   = "logs"
 	volumeTLS    = "tls"
 
-	// RobustMQ force-exits 20 s after SIGTERM (docs/robustmq.md#4); 60 s leaves room for the drain.
+	// RobustMQ force-exits 20 s after SIGTERM (docs/robustmq.md §4); 60 s leaves room for the drain.
 	terminationGracePeriod = 60
 )
 
@@ -32,7 +32,7 @@ func StatefulSet(c *topology.Cluster, p *topology.Pool, configHash string) *apps
 	n := c.Names
 	labels := p.Labels()
 	// Meta pools start one pod at a time: pods started together could each find no reachable peer and bootstrap
-	// separate Raft clusters (docs/robustmq.md#7). Pools without meta have no bootstrap step and may start in parallel.
+	// separate Raft clusters (docs/robustmq.md §7). Pools without meta have no bootstrap step and may start in parallel.
 	policy := appsv1.ParallelPodManagement
 	if p.Has(v1alpha1.RoleMeta) {
 		policy = appsv1.OrderedReadyPodManagement
@@ -142,7 +142,7 @@ func env(c *topology.Cluster) []corev1.EnvVar {
 		return &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: path}}
 	}
 	vars := []corev1.EnvVar{
-		// broker_ip is left out of server.toml so RobustMQ advertises the pod IP (docs/robustmq.md#3).
+		// broker_ip is left out of server.toml so RobustMQ advertises the pod IP (docs/robustmq.md §3).
 		{Name: "ROBUSTMQ_BROKER_IP", ValueFrom: field("status.podIP")},
 		{Name: configkeys.EnvOverride("broker_id"), ValueFrom: field("metadata.labels['" + naming.PodIndexLabel + "']")},
 	}
@@ -150,7 +150,7 @@ func env(c *topology.Cluster) []corev1.EnvVar {
 }
 
 // secretEnv reads each credential from its Secret into a plain variable, then hands it to RobustMQ's env
-// override, which replaces the value after '=' verbatim and so needs a TOML string literal (docs/robustmq.md#3).
+// override, which replaces the value after '=' verbatim and so needs a TOML string literal (docs/robustmq.md §3).
 // The literal form '...' takes any value without a single quote or a line break.
 func secretEnv(creds []topology.Credential) []corev1.EnvVar {
 	var vars []corev1.EnvVar
@@ -175,8 +175,8 @@ func containerPorts(p *topology.Pool) []corev1.ContainerPort {
 }
 
 // probes use TCP connects: no HTTP health endpoint is usable in v0.4.11 (/api/health/* needs a token,
-// docs/robustmq.md#4). Readiness of a meta pool must pass before Raft quorum, or a full restart deadlocks: pod 1
-// waits for quorum to open its MQTT ports, and OrderedReady never creates pod 2 (docs/robustmq.md#7). gRPC opens before quorum, so meta pools
+// docs/robustmq.md §4). Readiness of a meta pool must pass before Raft quorum, or a full restart deadlocks: pod 1
+// waits for quorum to open its MQTT ports, and OrderedReady never creates pod 2 (docs/robustmq.md §7). gRPC opens before quorum, so meta pools
 // probe it. Pools without meta are not part of the quorum and probe the port their clients use.
 func probes(c *topology.Cluster, p *topology.Pool) (readiness, liveness, startup *corev1.Probe) {
 	tcp := func(port int32, period, failures int32) *corev1.Probe {

@@ -41,7 +41,7 @@ const (
 var datasource = common.DataSourceRef{Type: ptr.To("prometheus"), Uid: ptr.To("${" + varDatasource + "}")}
 
 // Dashboards renders the overview, per-pool and per-node dashboards. They query only metric names RobustMQ exports
-// as scraped (facts §11.2), plus up, kube-state-metrics and kubelet volume stats.
+// as scraped (docs/robustmq.md §11.2), plus up, kube-state-metrics and kubelet volume stats.
 //
 // Built with the classic dashboard schema (dashboard.DashboardBuilder): the Grafana sidecar and grafana-operator
 // both load it, while the v2 schema needs Grafana 12's new API.

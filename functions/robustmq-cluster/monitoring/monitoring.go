@@ -27,7 +27,7 @@ const (
 	// Job is the Prometheus job of every RobustMQ target: the ServiceMonitor takes it from the Services'
 	// app.kubernetes.io/name label, so it is the same for every pool and every cluster.
 	Job = naming.AppName
-	// MetricsPath is served on the admin HTTP port of every node, whatever its roles (docs/robustmq.md#4).
+	// MetricsPath is served on the admin HTTP port of every node, whatever its roles (docs/robustmq.md §4).
 	MetricsPath = "/metrics"
 
 	// AnnotationFluxSubstitute turns off Flux post-build variable substitution: dashboards use ${datasource},

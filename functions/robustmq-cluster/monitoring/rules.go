@@ -46,7 +46,7 @@ const (
 )
 
 // PrometheusRule alerts on what the topology promises (Raft quorum, replicas per pool, volumes) through
-// kube-state-metrics and kubelet volume stats, and on the error signals RobustMQ itself exports (facts §11.4).
+// kube-state-metrics and kubelet volume stats, and on the error signals RobustMQ itself exports (docs/robustmq.md §11.4).
 // RobustMQ has no Raft leader or membership metric, so quorum is judged from ready meta pods.
 func PrometheusRule(c *topology.Cluster) *monitoringv1.PrometheusRule {
 	n := c.Names
@@ -133,7 +133,7 @@ func kubernetesRules(c *topology.Cluster) []monitoringv1.Rule {
 	return rules
 }
 
-// brokerRules use metrics RobustMQ exports (facts §11.2, scraped names). They aggregate per pod and never by the
+// brokerRules use metrics RobustMQ exports (docs/robustmq.md §11.2, scraped names). They aggregate per pod and never by the
 // unbounded client, topic or connection labels; `network` is summed away, its values are inconsistent.
 func brokerRules(c *topology.Cluster) []monitoringv1.Rule {
 	n := c.Names
@@ -162,7 +162,7 @@ func brokerRules(c *topology.Cluster) []monitoringv1.Rule {
 			"Raft writes fail on {{ $labels.pod }} (group {{ $labels.machine }}).",
 			"{{ $value | printf \"%.2f\" }} Raft writes per second to group {{ $labels.machine }} fail on {{ $labels.namespace }}/{{ $labels.pod }}. "+
 				"Metadata changes (sessions, subscriptions, topics) are being lost or retried."),
-		// handler_timeout_total and handler_requests_total are gauges that are only ever incremented (facts §11.1):
+		// handler_timeout_total and handler_requests_total are gauges that are only ever incremented (docs/robustmq.md §11.1):
 		// rate() treats the drop to 0 at a restart as a counter reset, which is right here; delta() would go negative.
 		rule(c, AlertHandlerTimeouts, severityWarning, "10m", nil,
 			fmt.Sprintf("%s > %g", ratio("handler_timeout_total", "handler_requests_total"), HandlerTimeoutRatio),

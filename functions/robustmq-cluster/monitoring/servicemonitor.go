@@ -9,7 +9,7 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
-// ScrapeInterval matches the 30 s refresh of RobustMQ's mqtt_*_count gauges (facts §11.2); scraping faster only
+// ScrapeInterval matches the 30 s refresh of RobustMQ's mqtt_*_count gauges (docs/robustmq.md §11.2); scraping faster only
 // repeats values.
 const ScrapeInterval = "30s"
 

@@ -48,7 +48,7 @@ type CertificatePrivateKey struct {
 
 // TLSCertificate asks cert-manager for the listener certificate when spec.tls.certManager is set; nil otherwise.
 // The Secret is the one the StatefulSets mount. RobustMQ reads the pair once per listener start and never
-// reloads it (docs/robustmq.md#116), so a renewed certificate takes effect only after a pod restart (docs/security.md).
+// reloads it (docs/robustmq.md §11.6), so a renewed certificate takes effect only after a pod restart (docs/security.md).
 func TLSCertificate(c *topology.Cluster) *Certificate {
 	cm := c.Spec.TLS.CertManager
 	if cm == nil {

@@ -44,7 +44,7 @@ func defaultDeny(c *topology.Cluster) Policy {
 
 // peerPolicies open the inter-node ports to the cluster's own pods only: gRPC (Raft and node calls) and http on
 // every pod, since the admin API proxies requests such as config/get?broker_id to the other nodes' http_addr
-// (docs/robustmq.md#116), and the engine port on engine pods. One policy per role keeps a port closed on pods that do
+// (docs/robustmq.md §11.6), and the engine port on engine pods. One policy per role keeps a port closed on pods that do
 // not listen on it.
 func peerPolicies(c *topology.Cluster) []Policy {
 	n := c.Names
@@ -78,7 +78,7 @@ func clientPolicies(c *topology.Cluster) []Policy {
 }
 
 // adminPolicy opens the http port to Prometheus and the admin peers only. The same port serves /metrics, the
-// admin API (token, or none from loopback) and /mcp without any authentication (docs/robustmq.md#119), so it is
+// admin API (token, or none from loopback) and /mcp without any authentication (docs/robustmq.md §11.9), so it is
 // never opened wider by default.
 func adminPolicy(c *topology.Cluster) Policy {
 	n := c.Names

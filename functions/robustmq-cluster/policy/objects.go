@@ -23,7 +23,7 @@ import (
 // for objects other builders add later, whoever writes them.
 
 // podSecurity: the restricted Pod Security Standard, plus a read-only root filesystem, which RobustMQ allows
-// since it writes only to its data and log volumes (facts §11.8).
+// since it writes only to its data and log volumes (docs/robustmq.md §11.8).
 func podSecurity(o any) []Finding {
 	spec, prefix, ok := podSpecOf(o)
 	if !ok {

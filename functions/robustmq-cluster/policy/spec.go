@@ -10,7 +10,7 @@ import (
 )
 
 // authSecrets: without a Secret reference RobustMQ runs with built-in credentials that are public in its source
-// (facts §2, §11.9).
+// (docs/robustmq.md §2, §11.9).
 func authSecrets(c *topology.Cluster) []Finding {
 	a := &c.Spec.Auth
 	var out []Finding
@@ -29,7 +29,7 @@ func authSecrets(c *topology.Cluster) []Finding {
 	return out
 }
 
-// selfSignedTLS: without spec.tls the TLS listeners use the pair shipped in the image (facts §1), whose private
+// selfSignedTLS: without spec.tls the TLS listeners use the pair shipped in the image (docs/robustmq.md §1), whose private
 // key is in every copy of the image, so the encryption protects nothing.
 func selfSignedTLS(c *topology.Cluster) []Finding {
 	if c.Spec.TLS.SecretName != "" || c.Spec.TLS.CertManager != nil {
@@ -72,7 +72,7 @@ func imageTag(c *topology.Cluster) []Finding {
 	return nil
 }
 
-// networkPolicy: without policies every pod in the cluster reaches Raft, the admin API and /mcp (facts §11.9).
+// networkPolicy: without policies every pod in the cluster reaches Raft, the admin API and /mcp (docs/robustmq.md §11.9).
 func networkPolicy(c *topology.Cluster) []Finding {
 	if *c.Spec.NetworkPolicy.Enabled {
 		return nil

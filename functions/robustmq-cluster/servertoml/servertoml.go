@@ -1,7 +1,7 @@
 // Package servertoml renders RobustMQ's server.toml and logger.toml for one pool of a cluster.
 //
 // Every key written here is one the pinned release reads (configkeys); values that RobustMQ defaults
-// inconsistently (facts §9) are always written explicitly.
+// inconsistently (docs/robustmq.md §9) are always written explicitly.
 package servertoml
 
 import (
@@ -36,7 +36,7 @@ const (
 )
 
 // BrokerIDPlaceholder is written as broker_id and replaced at start-up through the env override
-// ROBUST_MQ_SERVER_BROKER_ID, which RobustMQ applies only to keys already present in the file (facts §3).
+// ROBUST_MQ_SERVER_BROKER_ID, which RobustMQ applies only to keys already present in the file (docs/robustmq.md §3).
 // If the override ever failed, a meta node would find no meta_addrs entry for id 0 and exit instead of joining
 // under a wrong id.
 const BrokerIDPlaceholder = 0
@@ -92,8 +92,8 @@ func Document(c *topology.Cluster, pool *topology.Pool) (map[string]any, error) 
 	set("runtime.default_topic_replica_num", *s.Runtime.DefaultTopicReplicas)
 
 	if pool.Has(v1alpha1.RoleEngine) {
-		// Without a data path an engine node exits at start-up (facts §6); 1778 is written because the code
-		// default is 1779 once the section exists (facts §2).
+		// Without a data path an engine node exits at start-up (docs/robustmq.md §6); 1778 is written because the code
+		// default is 1779 once the section exists (docs/robustmq.md §2).
 		set("storage_runtime.tcp_port", c.Ports.Engine.Port)
 		set("storage_runtime.data_path", []string{EngineDir})
 	}
@@ -139,7 +139,7 @@ func Document(c *topology.Cluster, pool *topology.Pool) (map[string]any, error) 
 }
 
 // metaAddrs lists every meta node by broker_id, addressed by its stable headless-Service DNS name: Raft stores
-// these strings, so pod IPs would break on the first reschedule (docs/robustmq.md#7).
+// these strings, so pod IPs would break on the first reschedule (docs/robustmq.md §7).
 func metaAddrs(c *topology.Cluster) map[string]any {
 	addrs := map[string]any{}
 	for _, a := range c.MetaAddrs {
@@ -149,7 +149,7 @@ func metaAddrs(c *topology.Cluster) map[string]any {
 }
 
 // Logger renders a console-only logger.toml: the image's own logger writes rolling files into the data volume
-// (facts §11.5), which a container should not do.
+// (docs/robustmq.md §11.5), which a container should not do.
 func Logger(s *v1alpha1.Spec) ([]byte, error) {
 	level := string(s.Logging.Level)
 	// openraft is very chatty below info; keep it at info or above.

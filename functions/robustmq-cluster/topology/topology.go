@@ -37,7 +37,7 @@ type Pool struct {
 	// Names of the pool's objects.
 	StatefulSet, HeadlessService, ConfigMap, PDB string
 	// Stateful pools keep Raft state (meta) or segments (engine) on a PVC; a broker-only pool keeps only local
-	// diagnostics (docs/robustmq.md#6).
+	// diagnostics (docs/robustmq.md §6).
 	Stateful bool
 	// Pods in ordinal order. Ordinals start at brokerIdStart, and pod <sts>-<ordinal> runs broker_id <ordinal>.
 	Pods []Pod
@@ -82,7 +82,7 @@ type Ports struct {
 	// Closed are the client listeners not exposed. RobustMQ listens on them anyway (it has no per-listener
 	// switch), so only the default-deny policy keeps them shut.
 	Closed []v1alpha1.NamedPort
-	// Admin is the http port: /metrics, the admin API and /mcp (docs/robustmq.md#119).
+	// Admin is the http port: /metrics, the admin API and /mcp (docs/robustmq.md §11.9).
 	Admin v1alpha1.NamedPort
 	// GRPC carries Raft and node calls; Engine the storage engine's traffic.
 	GRPC, Engine v1alpha1.NamedPort
@@ -159,7 +159,7 @@ func groupPorts(all []v1alpha1.NamedPort) (Ports, error) {
 }
 
 // credentials lists the Secret-backed keys of spec.auth. Each key is written empty into server.toml and filled at
-// start-up through RobustMQ's env override, so no credential ever reaches a ConfigMap (docs/robustmq.md#3).
+// start-up through RobustMQ's env override, so no credential ever reaches a ConfigMap (docs/robustmq.md §3).
 func credentials(a *v1alpha1.Auth) []Credential {
 	var out []Credential
 	if c := a.Admin; c != nil {

@@ -190,7 +190,7 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 		errs = append(errs, field.Required(p, "one pool must carry the broker role"))
 	}
 	if !engines {
-		errs = append(errs, field.Required(p, "one pool must carry the engine role: RobustMQ exits at start-up when no engine node is registered (facts §6)"))
+		errs = append(errs, field.Required(p, "one pool must carry the engine role: RobustMQ exits at start-up when no engine node is registered (docs/robustmq.md §6)"))
 	}
 	sort.Slice(ranges, func(i, j int) bool { return ranges[i].start < ranges[j].start })
 	for i := 1; i < len(ranges); i++ {
