@@ -33,7 +33,7 @@ const (
 
 	DefaultUsernameKey = "username"
 	DefaultPasswordKey = "password"
-	DefaultIssuerKind  = "Issuer"
+	DefaultIssuerKind  = IssuerKind
 	DefaultIssuerGroup = "cert-manager.io"
 )
 

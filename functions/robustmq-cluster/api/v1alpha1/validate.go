@@ -285,8 +285,8 @@ func (t *TLS) validate(p *field.Path) field.ErrorList {
 		if cm.IssuerRef.Name == "" {
 			errs = append(errs, field.Required(p.Child("certManager", "issuerRef", "name"), ""))
 		}
-		if k := cm.IssuerRef.Kind; k != "Issuer" && k != "ClusterIssuer" {
-			errs = append(errs, field.NotSupported(p.Child("certManager", "issuerRef", "kind"), k, []string{"Issuer", "ClusterIssuer"}))
+		if k := cm.IssuerRef.Kind; k != IssuerKind && k != ClusterIssuerKind {
+			errs = append(errs, field.NotSupported(p.Child("certManager", "issuerRef", "kind"), k, []string{IssuerKind, ClusterIssuerKind}))
 		}
 		for i, n := range cm.ExtraDNSNames {
 			for _, msg := range validation.IsWildcardDNS1123Subdomain(n) {
