@@ -13,7 +13,9 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/monitoring"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/networking"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/policy"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // source is a RobustMQCluster and where it came from, for results and output paths.
@@ -94,12 +96,16 @@ func render(src source) (fn.KubeObjects, fn.Results) {
 	if len(errs) > 0 {
 		return nil, fieldResults(src, errs)
 	}
-	objs, err := build(c)
+	t, err := topology.Resolve(c)
+	if err != nil {
+		return nil, fn.Results{resultFor(src, fmt.Sprintf("resolve cluster %s: %v", c.Name, err), "", fn.Error)}
+	}
+	objs, err := build(t)
 	if err != nil {
 		return nil, fn.Results{resultFor(src, fmt.Sprintf("build cluster %s: %v", c.Name, err), "", fn.Error)}
 	}
 	var results fn.Results
-	for _, f := range policy.Check(c, objs) {
+	for _, f := range policy.Check(t, objs) {
 		sev := fn.Warning
 		if f.Error {
 			sev = fn.Error
@@ -121,10 +127,10 @@ func render(src source) (fn.KubeObjects, fn.Results) {
 	return out, results
 }
 
-// build runs every builder of a defaulted, valid cluster, in a fixed order.
-func build(c *v1alpha1.RobustMQCluster) ([]manifests.Object, error) {
-	var all []manifests.Object
-	for _, b := range []func(*v1alpha1.RobustMQCluster) ([]manifests.Object, error){
+// build runs every builder of a resolved cluster, in a fixed order.
+func build(c *topology.Cluster) ([]output.Object, error) {
+	var all []output.Object
+	for _, b := range []func(*topology.Cluster) ([]output.Object, error){
 		manifests.Build, networking.Build, monitoring.Build,
 	} {
 		objs, err := b(c)
@@ -168,7 +174,7 @@ func resultFor(src source, msg, fieldPath string, sev fn.Severity) *fn.Result {
 }
 
 // toKubeObject converts a typed object, dropping status and null timestamps, and sets its file path.
-func toKubeObject(obj runtime.Object, file string) (*fn.KubeObject, error) {
+func toKubeObject(obj any, file string) (*fn.KubeObject, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return nil, err

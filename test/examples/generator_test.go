@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
+	"github.com/robustmq/robustmq-kpt/internal/testenv"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 )
 
@@ -118,7 +119,7 @@ func TestKustomizeGeneratorExec(t *testing.T) {
 }
 
 // The container variant is the exec one with the published image: same kustomization, same cluster. It is built
-// when Docker has the image (make image builds it locally); otherwise only the files are compared.
+// with the image make image builds locally, which this test builds when Docker does not have it yet.
 func TestKustomizeGeneratorContainer(t *testing.T) {
 	r := root(t)
 	execCluster, execSpec := readCluster(t, filepath.Join(generatorDir(t, "exec"), "cluster.yaml"))
@@ -151,8 +152,10 @@ func TestKustomizeGeneratorContainer(t *testing.T) {
 	assert.Equal(t, ke, kc)
 
 	t.Run("build", func(t *testing.T) {
+		testenv.Docker(t)
 		if err := exec.Command("docker", "image", "inspect", contSpec.Container.Image).Run(); err != nil {
-			t.Skipf("docker has no image %s (make image builds it): %v", contSpec.Container.Image, err)
+			out, err := exec.Command("make", "-C", r, "-f", "make/image.mk", "image").CombinedOutput()
+			require.NoError(t, err, "make image: %s", out)
 		}
 		built := kustomizeBuild(t, generatorDir(t, "container"), "--enable-alpha-plugins")
 		assertGeneratorOutput(t, built)

@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/robustmq/robustmq-kpt/internal/repo"
+	"github.com/robustmq/robustmq-kpt/internal/testenv"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 	"github.com/robustmq/robustmq-kpt/test/kubeapi"
 )
@@ -45,9 +46,6 @@ func chartDir(t *testing.T) string {
 // helms returns Helm 3 and Helm 4, set up for the function binary (Helm 4: the plugin installed from helm-plugin/).
 func helms(t *testing.T, kubeconfig string) []*helm {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: the Helm tests need helm, kube-apiserver and a registry")
-	}
 	bins, err := repo.Tools("helm3", "helm4")
 	require.NoError(t, err)
 	fnBin, err := e2e.FunctionBinary()
@@ -83,7 +81,7 @@ func installPlugin(t *testing.T, h *helm) {
 	root, err := e2e.Root()
 	require.NoError(t, err)
 	out := t.TempDir()
-	cmd := exec.Command("make", "helm-plugin", "OUT="+out)
+	cmd := exec.Command(testenv.Command(t, "make", "install GNU make (Debian: apt-get install make)"), "helm-plugin", "OUT="+out)
 	cmd.Dir = root
 	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, "make helm-plugin:\n%s", b)
@@ -151,6 +149,7 @@ func key(o unstructured.Unstructured) string {
 // and returns the applyable objects (not the Kptfile, not local config).
 func kptRender(t *testing.T, edit func(string) string) map[string]map[string]any {
 	t.Helper()
+	testenv.Kpt(t)
 	root, err := e2e.Root()
 	require.NoError(t, err)
 	work := filepath.Join(t.TempDir(), "robustmq")
@@ -269,9 +268,6 @@ func history(t *testing.T, h *helm, release, ns string) []string {
 // TestCluster installs, upgrades, rolls back and uninstalls against a real kube-apiserver with the controller
 // manager, in namespaces that enforce the restricted Pod Security Standard.
 func TestCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the Helm tests need helm, kube-apiserver and a registry")
-	}
 	c := kubeapi.Start(t, kubeapi.Options{ControllerManager: true})
 	hs := helms(t, c.Kubeconfig)
 	// Before any operator CRD is installed.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/robustmq/robustmq-kpt/internal/testenv"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 )
 
@@ -17,12 +18,9 @@ import (
 // renders packages/robustmq with kpt in container mode: kpt must pull the image from the registry, and the render
 // must equal the exec-mode render.
 func TestFunctionImageFromLocalRegistry(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: needs Docker, make and the registry")
-	}
-	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
-		t.Skipf("docker is not available (`docker info`: %v):\n%s", err, out)
-	}
+	testenv.Docker(t)
+	testenv.Kpt(t)
+	testenv.Command(t, "make", "install GNU make (Debian: apt-get install make)")
 	root, err := e2e.Root()
 	require.NoError(t, err)
 	version, err := os.ReadFile(filepath.Join(root, "VERSION"))

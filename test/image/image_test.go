@@ -3,9 +3,9 @@
 // with the network disabled and a non-root user, and that the cross-compiled
 // binaries are static, trimmed and reproducible.
 //
-// The image tests need a Docker daemon and are skipped (with the reason)
-// when `docker info` fails or in -short mode; the kpt parts are skipped when
-// kpt is not installed.
+// The image tests need a Docker daemon, make and kpt; a missing one fails the
+// test with the way to install it (internal/testenv), and -short skips the
+// package.
 package image
 
 import (
@@ -27,6 +27,7 @@ import (
 	"testing"
 
 	"github.com/robustmq/robustmq-kpt/internal/repo"
+	"github.com/robustmq/robustmq-kpt/internal/testenv"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 )
 
@@ -120,19 +121,12 @@ func run(t *testing.T, dir string, env []string, stdin io.Reader, name string, a
 
 func requireMake(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("make is not installed; the image targets live in make/image.mk")
-	}
+	testenv.Command(t, "make", "install GNU make (Debian: apt-get install make); the image targets live in make/image.mk")
 }
 
 func requireDocker(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("image build and container runs are skipped in -short mode")
-	}
-	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
-		t.Skipf("docker is not available (`docker info` failed: %v), skipping the image tests:\n%s", err, lastLines(out, 3))
-	}
+	testenv.Docker(t)
 }
 
 func lastLines(b []byte, n int) string {
@@ -238,9 +232,7 @@ func TestImage(t *testing.T) {
 	})
 
 	t.Run("kpt container mode", func(t *testing.T) {
-		if _, err := exec.LookPath("kpt"); err != nil {
-			t.Skip("kpt is not installed")
-		}
+		testenv.Kpt(t)
 		pkg := t.TempDir()
 		writeFile(t, filepath.Join(pkg, "Kptfile"), fmt.Sprintf(`apiVersion: kpt.dev/v1
 kind: Kptfile
@@ -313,18 +305,13 @@ data:
 
 	t.Run("kpt container mode on packages/robustmq", func(t *testing.T) {
 		src := filepath.Join(root, "packages", "robustmq")
-		if _, err := os.Stat(filepath.Join(src, "Kptfile")); err != nil {
-			t.Skip("packages/robustmq does not exist yet")
-		}
-		if _, err := exec.LookPath("kpt"); err != nil {
-			t.Skip("kpt is not installed")
-		}
+		testenv.Kpt(t)
 		kptfile, err := os.ReadFile(filepath.Join(src, "Kptfile"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(string(kptfile), ref) {
-			t.Skipf("packages/robustmq/Kptfile does not reference %s", ref)
+			t.Fatalf("packages/robustmq/Kptfile does not reference %s, the image make image builds", ref)
 		}
 		pkg := filepath.Join(t.TempDir(), "robustmq")
 		if err := e2e.CopyDir(src, pkg); err != nil {

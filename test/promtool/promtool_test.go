@@ -27,9 +27,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/monitoring"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 	"github.com/robustmq/robustmq-kpt/internal/repo"
 )
 
@@ -39,8 +39,8 @@ var (
 	promtoolErr  error
 )
 
-// promtool returns the path of promtool built by hack/tools.sh at the pinned version. It skips the test only
-// when promtool cannot be built (.ci/run builds it before the tests, so CI never skips).
+// promtool returns the path of promtool built by hack/tools.sh at the pinned version, or fails the test when it
+// cannot be built (.ci/run builds it before the tests).
 func promtool(t *testing.T) string {
 	t.Helper()
 	promtoolOnce.Do(func() {
@@ -53,7 +53,7 @@ func promtool(t *testing.T) string {
 		t.Logf("promtool %s ready after %s", promtoolBin, time.Since(start).Round(time.Second))
 	})
 	if promtoolErr != nil {
-		t.Skipf("SKIP: promtool cannot be built, so the alert rules are not checked: %v", promtoolErr)
+		t.Fatalf("promtool cannot be built (hack/tools.sh promtool builds it from the Go module proxy): %v", promtoolErr)
 	}
 	return promtoolBin
 }
@@ -65,7 +65,7 @@ func tail(s string, n int) string {
 
 // --- topologies ---
 
-func cluster(t *testing.T, name string, pools ...v1alpha1.Pool) *v1alpha1.RobustMQCluster {
+func cluster(t *testing.T, name string, pools ...v1alpha1.Pool) *topology.Cluster {
 	t.Helper()
 	c := &v1alpha1.RobustMQCluster{}
 	c.Name, c.Namespace = name, "mq"
@@ -73,15 +73,17 @@ func cluster(t *testing.T, name string, pools ...v1alpha1.Pool) *v1alpha1.Robust
 	c.Spec.Pools = pools
 	c.Default()
 	require.Empty(t, c.Validate())
-	return c
+	tc, err := topology.Resolve(c)
+	require.NoError(t, err)
+	return tc
 }
 
 func pool(name string, replicas, start int32, roles ...v1alpha1.Role) v1alpha1.Pool {
 	return v1alpha1.Pool{Name: name, Replicas: ptr.To(replicas), BrokerIDStart: ptr.To(start), Roles: roles}
 }
 
-func topologies(t *testing.T) []*v1alpha1.RobustMQCluster {
-	return []*v1alpha1.RobustMQCluster{
+func topologies(t *testing.T) []*topology.Cluster {
+	return []*topology.Cluster{
 		cluster(t, "solo", pool("node", 1, 1)),
 		cluster(t, "trio", pool("node", 3, 1)),
 		cluster(t, "split",
@@ -197,7 +199,8 @@ func series(name string, labels map[string]string) string {
 	return name + "{" + strings.Join(pairs, ",") + "}"
 }
 
-// topo is what the scenarios need to know about a cluster.
+// topo is what the scenarios need to know about a cluster, derived here from the spec on its own so that it checks
+// the function's topology rather than repeating it.
 type topo struct {
 	c        *v1alpha1.RobustMQCluster
 	meta     *v1alpha1.Pool
@@ -207,7 +210,8 @@ type topo struct {
 	claims   []string
 }
 
-func newTopo(c *v1alpha1.RobustMQCluster) topo {
+func newTopo(tc *topology.Cluster) topo {
+	c := tc.RobustMQCluster
 	n := naming.For(c)
 	tp := topo{c: c, pods: map[string]string{}}
 	for i := range c.Spec.Pools {
@@ -236,8 +240,8 @@ func (tp topo) ns() string { return tp.c.Namespace }
 
 // target are the labels of a scraped series of a pod after relabelling.
 func (tp topo) target(pod string) map[string]string {
-	return map[string]string{"job": monitoring.Job, "namespace": tp.ns(), monitoring.LabelCluster: tp.c.Name,
-		monitoring.LabelPool: tp.pods[pod], "pod": pod, "instance": pod + ":58080"}
+	return map[string]string{"job": monitoring.Job, "namespace": tp.ns(), naming.MetricLabelCluster: tp.c.Name,
+		naming.MetricLabelPool: tp.pods[pod], "pod": pod, "instance": pod + ":58080"}
 }
 
 func with(m map[string]string, kv ...string) map[string]string {
@@ -291,16 +295,16 @@ type scenario struct {
 }
 
 func (tp topo) alertLabels(severity string, extra map[string]string) map[string]string {
-	return with(extra, "severity", severity, monitoring.LabelCluster, tp.c.Name)
+	return with(extra, "severity", severity, naming.MetricLabelCluster, tp.c.Name)
 }
 
 func (tp topo) scenarios() []scenario {
 	replicas := *tp.meta.Replicas
-	quorum := manifests.MetaQuorum(replicas)
+	quorum := replicas/2 + 1
 	metaSts := map[string]string{"namespace": tp.ns(), "statefulset": tp.sts(tp.meta)}
 	ready := series("kube_statefulset_status_replicas_ready", metaSts)
 	podTarget := tp.target(tp.firstPod)
-	broker := map[string]string{"namespace": tp.ns(), monitoring.LabelCluster: tp.c.Name, monitoring.LabelPool: tp.pods[tp.firstPod], "pod": tp.firstPod}
+	broker := map[string]string{"namespace": tp.ns(), naming.MetricLabelCluster: tp.c.Name, naming.MetricLabelPool: tp.pods[tp.firstPod], "pod": tp.firstPod}
 	tcp := with(podTarget, "network", "Tcp")
 	grpc := with(podTarget, "service", "RaftService", "method", "append")
 
@@ -315,19 +319,19 @@ func (tp topo) scenarios() []scenario {
 	add("healthy", nil, nil)
 	add("meta quorum lost", func(f fixture) { f.set(ready, fmt.Sprintf("%d%s", quorum-1, steps)) },
 		map[string][]map[string]string{monitoring.AlertMetaQuorumLost: {
-			tp.alertLabels("critical", with(metaSts, monitoring.LabelPool, tp.meta.Name))}})
+			tp.alertLabels("critical", with(metaSts, naming.MetricLabelPool, tp.meta.Name))}})
 	if quorum < replicas {
 		// Exactly quorum ready: at risk, not lost.
 		add("meta quorum at risk", func(f fixture) { f.set(ready, fmt.Sprintf("%d%s", quorum, steps)) },
 			map[string][]map[string]string{monitoring.AlertMetaQuorumAtRisk: {
-				tp.alertLabels("warning", with(metaSts, monitoring.LabelPool, tp.meta.Name))}})
+				tp.alertLabels("warning", with(metaSts, naming.MetricLabelPool, tp.meta.Name))}})
 	}
 	if tp.other != nil {
 		sts := map[string]string{"namespace": tp.ns(), "statefulset": tp.sts(tp.other)}
 		add("pool degraded", func(f fixture) {
 			f.set(series("kube_statefulset_status_replicas_ready", sts), fmt.Sprintf("%d%s", *tp.other.Replicas-1, steps))
 		}, map[string][]map[string]string{monitoring.AlertPoolDegraded: {
-			tp.alertLabels("warning", with(sts, monitoring.LabelPool, tp.other.Name))}})
+			tp.alertLabels("warning", with(sts, naming.MetricLabelPool, tp.other.Name))}})
 	}
 	restarts := map[string]string{"namespace": tp.ns(), "pod": tp.firstPod, "container": "robustmq"}
 	add("restart loop", func(f fixture) {

@@ -1,6 +1,6 @@
 // Package configkeys knows which server.toml keys a RobustMQ release reads, and their types.
 //
-// The server silently ignores unknown keys (facts §2), so a typo never fails at start-up: this list is how the
+// The server silently ignores unknown keys (docs/robustmq.md §2), so a typo never fails at start-up: this list is how the
 // function and its tests catch one. The list is derived from the release's source (src/common/config).
 package configkeys
 
@@ -17,6 +17,29 @@ var v0411 string
 // Keys maps every dotted key the release reads to its Rust type, e.g. "mqtt_runtime.server.tcp_port" -> "u32".
 // meta_addrs is a table of broker_id -> "host:port"; its type is "*map".
 var Keys = parse(v0411)
+
+// Credential keys hold secrets. The function writes them empty and fills them from Secrets through the env
+// override, so their values never reach a ConfigMap or Git.
+const (
+	KeyAdminUsername       = "admin.username"
+	KeyAdminPassword       = "admin.password"
+	KeyAdminJWTSecret      = "admin.jwt_secret"
+	KeyMQTTDefaultUser     = "mqtt_runtime.auth.default_user"
+	KeyMQTTDefaultPassword = "mqtt_runtime.auth.default_password"
+	// KeyLLMToken has no Secret reference in the API yet, so it may not be set at all.
+	KeyLLMToken = "llm_client.token"
+)
+
+// CredentialKeys are every key that holds a secret, for checks that no value of theirs is inlined.
+var CredentialKeys = []string{
+	KeyAdminUsername, KeyAdminPassword, KeyAdminJWTSecret, KeyMQTTDefaultUser, KeyMQTTDefaultPassword, KeyLLMToken,
+}
+
+// EnvOverride is the name of RobustMQ's env override for a dotted key: ROBUST_MQ_SERVER_<SECTION>_<KEY>. It
+// replaces the value of a key already present in server.toml (docs/robustmq.md §3).
+func EnvOverride(key string) string {
+	return "ROBUST_MQ_SERVER_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
 
 // Managed are the keys the function always writes itself, from the cluster spec. Users may not set them through
 // extraConfig: they carry ids, topology, ports, paths, credentials and TLS, which other generated objects
@@ -36,11 +59,11 @@ var Managed = map[string]string{
 	"storage_runtime.data_path":           "fixed",
 	"broker_network.tls_cert":             "tls",
 	"broker_network.tls_key":              "tls",
-	"admin.username":                      "auth.admin",
-	"admin.password":                      "auth.admin",
-	"admin.jwt_secret":                    "auth.jwtSecret",
-	"mqtt_runtime.auth.default_user":      "auth.mqtt",
-	"mqtt_runtime.auth.default_password":  "auth.mqtt",
+	KeyAdminUsername:                      "auth.admin",
+	KeyAdminPassword:                      "auth.admin",
+	KeyAdminJWTSecret:                     "auth.jwtSecret",
+	KeyMQTTDefaultUser:                    "auth.mqtt",
+	KeyMQTTDefaultPassword:                "auth.mqtt",
 	"mqtt_runtime.server.tcp_port":        "listeners.mqtt.tcp.port",
 	"mqtt_runtime.server.tls_port":        "listeners.mqtt.tls.port",
 	"mqtt_runtime.server.websocket_port":  "listeners.mqtt.websocket.port",
@@ -54,7 +77,7 @@ var Managed = map[string]string{
 	"nats_runtime.wss_port":               "listeners.nats.websocketTLS.port",
 	"runtime.default_topic_replica_num":   "runtime.defaultTopicReplicas",
 	"runtime.default_topic_partition_num": "runtime.defaultTopicPartitions",
-	"llm_client.token":                    "a secret: not supported",
+	KeyLLMToken:                           "a secret: not supported",
 }
 
 func parse(tsv string) map[string]string {

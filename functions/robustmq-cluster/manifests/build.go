@@ -1,5 +1,5 @@
 // Package manifests builds the Kubernetes objects of a RobustMQ cluster: ServiceAccount, ConfigMaps,
-// StatefulSets, Services and PodDisruptionBudgets. Each builder is a pure function from the defaulted cluster
+// StatefulSets, Services and PodDisruptionBudgets. Each builder is a pure function from the resolved topology
 // to a typed object.
 package manifests
 
@@ -8,38 +8,30 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/runtime"
-
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/servertoml"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
-// Object is a generated object and the file it goes to, relative to the cluster's output folder.
-type Object struct {
-	File   string
-	Object runtime.Object
-}
-
-// Build returns every core object of a defaulted, valid cluster, in a fixed order.
-func Build(c *v1alpha1.RobustMQCluster) ([]Object, error) {
-	out := []Object{{"serviceaccount.yaml", ServiceAccount(c)}}
-	for i := range c.Spec.Pools {
-		p := &c.Spec.Pools[i]
+// Build returns every core object of a cluster, in a fixed order.
+func Build(c *topology.Cluster) ([]output.Object, error) {
+	out := []output.Object{{File: "serviceaccount.yaml", Object: ServiceAccount(c)}}
+	for _, p := range c.Pools {
 		cm, err := ConfigMap(c, p)
 		if err != nil {
 			return nil, fmt.Errorf("build config of pool %s: %w", p.Name, err)
 		}
 		prefix := "pool-" + p.Name + "-"
 		out = append(out,
-			Object{prefix + "configmap.yaml", cm},
-			Object{prefix + "statefulset.yaml", StatefulSet(c, p, configHash(cm.Data))},
-			Object{prefix + "service-headless.yaml", HeadlessService(c, p)},
+			output.Object{File: prefix + "configmap.yaml", Object: cm},
+			output.Object{File: prefix + "statefulset.yaml", Object: StatefulSet(c, p, configHash(cm.Data))},
+			output.Object{File: prefix + "service-headless.yaml", Object: HeadlessService(c, p)},
 		)
 		if pdb := PodDisruptionBudget(c, p); pdb != nil {
-			out = append(out, Object{prefix + "pdb.yaml", pdb})
+			out = append(out, output.Object{File: prefix + "pdb.yaml", Object: pdb})
 		}
 	}
-	out = append(out, Object{"service.yaml", ClientService(c)})
+	out = append(out, output.Object{File: "service.yaml", Object: ClientService(c)})
 	return out, nil
 }
 

@@ -5,14 +5,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/servertoml"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // ServiceAccount gives the pods an identity of their own; they never call the Kubernetes API, so no token.
-func ServiceAccount(c *v1alpha1.RobustMQCluster) *corev1.ServiceAccount {
-	n := naming.For(c)
+func ServiceAccount(c *topology.Cluster) *corev1.ServiceAccount {
+	n := c.Names
 	return &corev1.ServiceAccount{
 		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta:                   n.Meta(n.ServiceAccount(), n.Labels()),
@@ -20,9 +19,9 @@ func ServiceAccount(c *v1alpha1.RobustMQCluster) *corev1.ServiceAccount {
 	}
 }
 
-// ConfigMap holds the pool's server.toml and logger.toml. Secrets never go here: see servertoml.SecretKeys.
-func ConfigMap(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) (*corev1.ConfigMap, error) {
-	n := naming.For(c)
+// ConfigMap holds the pool's server.toml and logger.toml. Secrets never go here: see topology.Credential.
+func ConfigMap(c *topology.Cluster, p *topology.Pool) (*corev1.ConfigMap, error) {
+	n := c.Names
 	server, err := servertoml.Server(c, p)
 	if err != nil {
 		return nil, err
@@ -33,7 +32,7 @@ func ConfigMap(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) (*corev1.ConfigMap
 	}
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: n.Meta(n.ConfigMap(p.Name), n.PoolLabels(p)),
+		ObjectMeta: n.Meta(p.ConfigMap, p.Labels()),
 		Data: map[string]string{
 			servertoml.ServerFile: string(server),
 			servertoml.LoggerFile: string(logger),

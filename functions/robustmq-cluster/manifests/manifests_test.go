@@ -13,8 +13,11 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/servertoml"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 func clusters() map[string]*v1alpha1.RobustMQCluster {
@@ -43,15 +46,22 @@ func clusters() map[string]*v1alpha1.RobustMQCluster {
 	}
 }
 
-func built(t *testing.T, c *v1alpha1.RobustMQCluster) []Object {
+func resolved(t *testing.T, c *v1alpha1.RobustMQCluster) *topology.Cluster {
 	t.Helper()
 	require.Empty(t, c.Validate())
-	objs, err := Build(c)
+	tc, err := topology.Resolve(c)
+	require.NoError(t, err)
+	return tc
+}
+
+func built(t *testing.T, c *v1alpha1.RobustMQCluster) []output.Object {
+	t.Helper()
+	objs, err := Build(resolved(t, c))
 	require.NoError(t, err)
 	return objs
 }
 
-func statefulSets(objs []Object) []*appsv1.StatefulSet {
+func statefulSets(objs []output.Object) []*appsv1.StatefulSet {
 	var out []*appsv1.StatefulSet
 	for _, o := range objs {
 		if s, ok := o.Object.(*appsv1.StatefulSet); ok {
@@ -159,9 +169,9 @@ func TestPortsAgreeEverywhere(t *testing.T) {
 				assert.Contains(t, values(byName), probe.TCPSocket.Port.IntVal, "%s/%s probe port is a container port", name, sts.Name)
 			}
 		}
-		for i := range c.Spec.Pools {
-			p := &c.Spec.Pools[i]
-			b, err := servertoml.Server(c, p)
+		tc := resolved(t, c)
+		for _, p := range tc.Pools {
+			b, err := servertoml.Server(tc, p)
 			require.NoError(t, err)
 			var doc map[string]any
 			require.NoError(t, toml.Unmarshal(b, &doc))
@@ -204,8 +214,10 @@ func TestBrokerIDsAreUniqueByConstruction(t *testing.T) {
 }
 
 func TestPodManagementAndStorageByRole(t *testing.T) {
+	var pools []string
 	for _, sts := range statefulSets(built(t, clusters()["split"])) {
 		pool := sts.Spec.Template.Labels[naming.LabelComponent]
+		pools = append(pools, pool)
 		switch pool {
 		case "meta":
 			assert.Equal(t, appsv1.OrderedReadyPodManagement, sts.Spec.PodManagementPolicy, "meta pods must not bootstrap in parallel")
@@ -219,29 +231,36 @@ func TestPodManagementAndStorageByRole(t *testing.T) {
 		case "engine":
 			assert.Len(t, sts.Spec.VolumeClaimTemplates, 1)
 			assert.Equal(t, v1alpha1.EnginePort, sts.Spec.Template.Spec.Containers[0].ReadinessProbe.TCPSocket.Port.IntVal)
+		default:
+			t.Errorf("unexpected pool %q", pool)
 		}
 	}
+	assert.ElementsMatch(t, []string{"meta", "broker", "engine"}, pools, "every pool is checked")
 }
 
 func TestPDBKeepsMetaQuorum(t *testing.T) {
-	for n, want := range map[int32]int32{1: 1, 3: 2, 5: 3, 7: 4} {
-		assert.Equal(t, want, MetaQuorum(n))
-	}
 	objs := built(t, clusters()["split"])
+	pdbs := map[string]*policyv1.PodDisruptionBudget{}
 	for _, o := range objs {
-		pdb, ok := o.Object.(*policyv1.PodDisruptionBudget)
-		if !ok {
-			continue
+		if pdb, ok := o.Object.(*policyv1.PodDisruptionBudget); ok {
+			pdbs[pdb.Spec.Selector.MatchLabels[naming.LabelComponent]] = pdb
 		}
-		if pdb.Spec.Selector.MatchLabels[naming.LabelComponent] == "meta" {
-			assert.Equal(t, int32(3), pdb.Spec.MinAvailable.IntVal)
-			assert.Nil(t, pdb.Spec.MaxUnavailable)
-		} else {
-			assert.Equal(t, int32(1), pdb.Spec.MaxUnavailable.IntVal)
-		}
+	}
+	require.Len(t, pdbs, 3, "one PDB per pool")
+	require.Contains(t, pdbs, "meta")
+	meta := pdbs["meta"]
+	require.NotNil(t, meta.Spec.MinAvailable)
+	assert.Equal(t, int32(3), meta.Spec.MinAvailable.IntVal, "3 of 5 voters stay up")
+	assert.Nil(t, meta.Spec.MaxUnavailable)
+	for _, pool := range []string{"broker", "engine"} {
+		require.Contains(t, pdbs, pool)
+		require.NotNil(t, pdbs[pool].Spec.MaxUnavailable)
+		assert.Equal(t, int32(1), pdbs[pool].Spec.MaxUnavailable.IntVal)
+		assert.Nil(t, pdbs[pool].Spec.MinAvailable)
 	}
 	for _, o := range built(t, clusters()["dev"]) {
-		assert.NotEqual(t, "PodDisruptionBudget", o.Object.GetObjectKind().GroupVersionKind().Kind, "no PDB in dev")
+		_, isPDB := o.Object.(*policyv1.PodDisruptionBudget)
+		assert.False(t, isPDB, "no PDB in dev")
 	}
 }
 
@@ -257,12 +276,35 @@ func TestConfigChangeRollsPods(t *testing.T) {
 	assert.NotEqual(t, base, hash(func(c *v1alpha1.RobustMQCluster) { c.Spec.Listeners.MQTT.TCP.Port = 11883 }))
 }
 
+// Every credential override is a reference to a variable filled from the Secret; none carries a value.
 func TestSecretsOnlyByReference(t *testing.T) {
 	c := clusters()["split"]
-	for _, sts := range statefulSets(built(t, c)) {
+	want := map[string]string{
+		configkeys.EnvOverride(configkeys.KeyAdminUsername): "username",
+		configkeys.EnvOverride(configkeys.KeyAdminPassword): "password",
+	}
+	stss := statefulSets(built(t, c))
+	require.Len(t, stss, 3)
+	for _, sts := range stss {
+		env := map[string]corev1.EnvVar{}
 		for _, e := range sts.Spec.Template.Spec.Containers[0].Env {
-			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-				assert.Equal(t, "admin", e.ValueFrom.SecretKeyRef.Name)
+			env[e.Name] = e
+		}
+		for override, key := range want {
+			require.Contains(t, env, override, sts.Name)
+			assert.Nil(t, env[override].ValueFrom, "%s: %s is a reference, not a source", sts.Name, override)
+			raw := "SECRET_" + override
+			assert.Equal(t, "'$("+raw+")'", env[override].Value, "%s: %s refers to the Secret variable", sts.Name, override)
+			require.Contains(t, env, raw, sts.Name)
+			ref := env[raw].ValueFrom
+			require.NotNil(t, ref, "%s: %s comes from a Secret", sts.Name, raw)
+			require.NotNil(t, ref.SecretKeyRef, "%s: %s comes from a Secret", sts.Name, raw)
+			assert.Equal(t, "admin", ref.SecretKeyRef.Name)
+			assert.Equal(t, key, ref.SecretKeyRef.Key)
+		}
+		for _, key := range configkeys.CredentialKeys {
+			if _, configured := want[configkeys.EnvOverride(key)]; !configured {
+				assert.NotContains(t, env, configkeys.EnvOverride(key), "%s: %s has no Secret, so no override", sts.Name, key)
 			}
 		}
 	}

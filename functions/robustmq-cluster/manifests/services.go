@@ -7,35 +7,28 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // HeadlessService gives each pod of a pool its stable DNS name (meta_addrs). It publishes not-ready pods:
 // peers must find each other before any of them is ready, or Raft never forms.
-func HeadlessService(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) *corev1.Service {
-	n := naming.For(c)
+func HeadlessService(c *topology.Cluster, p *topology.Pool) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: n.Meta(n.HeadlessService(p.Name), n.PoolLabels(p)),
+		ObjectMeta: c.Names.Meta(p.HeadlessService, p.Labels()),
 		Spec: corev1.ServiceSpec{
 			ClusterIP:                corev1.ClusterIPNone,
 			PublishNotReadyAddresses: true,
-			Selector:                 n.PoolSelector(p.Name),
-			Ports:                    servicePorts(PoolPorts(&c.Spec, p)),
+			Selector:                 p.Selector(),
+			Ports:                    servicePorts(p.Ports),
 		},
 	}
 }
 
 // ClientService exposes the client listeners marked expose on every broker pod.
-func ClientService(c *v1alpha1.RobustMQCluster) *corev1.Service {
-	n := naming.For(c)
+func ClientService(c *topology.Cluster) *corev1.Service {
+	n := c.Names
 	s := &c.Spec
-	var exposed []v1alpha1.NamedPort
-	for _, np := range s.Ports() {
-		if np.Expose {
-			exposed = append(exposed, np)
-		}
-	}
 	meta := n.Meta(n.ClientService(), n.Labels())
 	for k, v := range s.Service.Annotations {
 		meta.Annotations[k] = v
@@ -46,7 +39,7 @@ func ClientService(c *v1alpha1.RobustMQCluster) *corev1.Service {
 		Spec: corev1.ServiceSpec{
 			Type:     s.Service.Type,
 			Selector: n.RoleSelector(v1alpha1.RoleBroker),
-			Ports:    servicePorts(exposed),
+			Ports:    servicePorts(c.Ports.Exposed),
 		},
 	}
 	if s.Service.Type != corev1.ServiceTypeClusterIP {
@@ -73,20 +66,19 @@ func servicePorts(ports []v1alpha1.NamedPort) []corev1.ServicePort {
 
 // PodDisruptionBudget keeps a Raft majority of the meta pool available: minAvailable = ⌊n/2⌋+1, so a voluntary
 // eviction can never break quorum (with one replica, nothing may be evicted). Other pools lose one pod at a time.
-func PodDisruptionBudget(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) *policyv1.PodDisruptionBudget {
+func PodDisruptionBudget(c *topology.Cluster, p *topology.Pool) *policyv1.PodDisruptionBudget {
 	if !*c.Spec.PodDisruptionBudgets {
 		return nil
 	}
-	n := naming.For(c)
 	pdb := &policyv1.PodDisruptionBudget{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
-		ObjectMeta: n.Meta(n.PDB(p.Name), n.PoolLabels(p)),
+		ObjectMeta: c.Names.Meta(p.PDB, p.Labels()),
 		Spec: policyv1.PodDisruptionBudgetSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: n.PoolSelector(p.Name)},
+			Selector: &metav1.LabelSelector{MatchLabels: p.Selector()},
 		},
 	}
 	if p.Has(v1alpha1.RoleMeta) {
-		quorum := intstr.FromInt32(MetaQuorum(*p.Replicas))
+		quorum := intstr.FromInt32(p.Quorum)
 		pdb.Spec.MinAvailable = &quorum
 	} else {
 		one := intstr.FromInt32(1)
@@ -94,6 +86,3 @@ func PodDisruptionBudget(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) *policyv
 	}
 	return pdb
 }
-
-// MetaQuorum is the Raft majority of n voters.
-func MetaQuorum(n int32) int32 { return n/2 + 1 }

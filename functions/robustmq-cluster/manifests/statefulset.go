@@ -6,47 +6,44 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/servertoml"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 const (
-	// ContainerName and DataVolume are read by monitoring too: restart and PVC alerts select by them (a data PVC
-	// is named <DataVolume>-<statefulset>-<ordinal>).
-	ContainerName = "robustmq"
-	DataVolume    = "data"
-	volumeConfig  = "config"
-	volumeLogs    = "logs"
-	volumeTLS     = "tls"
+	volumeConfig = "config"
+	volumeLogs   = "logs"
+	volumeTLS    = "tls"
 
-	// RobustMQ force-exits 20 s after SIGTERM (facts §4); 60 s leaves room for the drain.
+	// RobustMQ force-exits 20 s after SIGTERM (docs/robustmq.md §4); 60 s leaves room for the drain.
 	terminationGracePeriod = 60
 )
 
 // StatefulSet runs one pool. Pod <sts>-<ordinal> runs broker_id <ordinal>: ordinals start at the pool's
 // brokerIdStart and the StatefulSet controller's pod-index label feeds RobustMQ's broker_id env override, so ids
 // are unique across pools by construction, with no wrapper script in the image.
-func StatefulSet(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool, configHash string) *appsv1.StatefulSet {
-	n := naming.For(c)
-	labels := n.PoolLabels(p)
+func StatefulSet(c *topology.Cluster, p *topology.Pool, configHash string) *appsv1.StatefulSet {
+	n := c.Names
+	labels := p.Labels()
 	// Meta pools start one pod at a time: pods started together could each find no reachable peer and bootstrap
-	// separate Raft clusters (facts §7). Pools without meta have no bootstrap step and may start in parallel.
+	// separate Raft clusters (docs/robustmq.md §7). Pools without meta have no bootstrap step and may start in parallel.
 	policy := appsv1.ParallelPodManagement
 	if p.Has(v1alpha1.RoleMeta) {
 		policy = appsv1.OrderedReadyPodManagement
 	}
 	sts := &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: n.Meta(n.StatefulSet(p.Name), labels),
+		ObjectMeta: n.Meta(p.StatefulSet, labels),
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:            p.Replicas,
 			Ordinals:            &appsv1.StatefulSetOrdinals{Start: *p.BrokerIDStart},
-			Selector:            &metav1.LabelSelector{MatchLabels: n.PoolSelector(p.Name)},
-			ServiceName:         n.HeadlessService(p.Name),
+			Selector:            &metav1.LabelSelector{MatchLabels: p.Selector()},
+			ServiceName:         p.HeadlessService,
 			PodManagementPolicy: policy,
 			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
 			// Raft and engine data outlive a scale-down: removing a node from Raft is an explicit admin call.
@@ -63,24 +60,18 @@ func StatefulSet(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool, configHash strin
 			},
 		},
 	}
-	if stateful(p) {
-		sts.Spec.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{dataClaim(n, p)}
+	if p.Stateful {
+		sts.Spec.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{dataClaim(p)}
 	}
 	return sts
 }
 
-// stateful pools keep Raft state (meta) or segments (engine) and need a PVC; a broker-only pool keeps only local
-// diagnostics (facts §6).
-func stateful(p *v1alpha1.Pool) bool {
-	return p.Has(v1alpha1.RoleMeta) || p.Has(v1alpha1.RoleEngine)
-}
-
 // dataClaim carries only selector labels: volumeClaimTemplates are immutable, so a version label here would make
 // every upgrade an invalid StatefulSet update.
-func dataClaim(n naming.Cluster, p *v1alpha1.Pool) corev1.PersistentVolumeClaim {
+func dataClaim(p *topology.Pool) corev1.PersistentVolumeClaim {
 	return corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: metav1.ObjectMeta{Name: DataVolume, Labels: n.PoolSelector(p.Name)},
+		ObjectMeta: metav1.ObjectMeta{Name: naming.DataVolume, Labels: p.Selector()},
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			StorageClassName: p.Storage.StorageClassName,
@@ -91,8 +82,8 @@ func dataClaim(n naming.Cluster, p *v1alpha1.Pool) corev1.PersistentVolumeClaim 
 	}
 }
 
-func podSpec(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) corev1.PodSpec {
-	n := naming.For(c)
+func podSpec(c *topology.Cluster, p *topology.Pool) corev1.PodSpec {
+	n := c.Names
 	s := &c.Spec
 	spec := corev1.PodSpec{
 		ServiceAccountName:            n.ServiceAccount(),
@@ -101,7 +92,7 @@ func podSpec(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) corev1.PodSpec {
 		NodeSelector:                  p.Scheduling.NodeSelector,
 		Tolerations:                   p.Scheduling.Tolerations,
 		PriorityClassName:             p.Scheduling.PriorityClassName,
-		TopologySpreadConstraints:     spreadConstraints(n, p),
+		TopologySpreadConstraints:     spreadConstraints(p),
 		Containers:                    []corev1.Container{container(c, p)},
 		Volumes:                       volumes(c, p),
 	}
@@ -109,25 +100,25 @@ func podSpec(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) corev1.PodSpec {
 	return spec
 }
 
-func container(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) corev1.Container {
+func container(c *topology.Cluster, p *topology.Pool) corev1.Container {
 	s := &c.Spec
 	mounts := []corev1.VolumeMount{
 		{Name: volumeConfig, MountPath: servertoml.ConfigDir, ReadOnly: true},
-		{Name: DataVolume, MountPath: servertoml.DataDir},
+		{Name: naming.DataVolume, MountPath: servertoml.DataDir},
 		{Name: volumeLogs, MountPath: servertoml.LogDir},
 	}
-	if tlsSecret(c) != "" && p.Has(v1alpha1.RoleBroker) {
+	if c.TLSSecret != "" && p.Has(v1alpha1.RoleBroker) {
 		mounts = append(mounts, corev1.VolumeMount{Name: volumeTLS, MountPath: servertoml.TLSDir, ReadOnly: true})
 	}
-	readiness, liveness, startup := probes(s, p)
+	readiness, liveness, startup := probes(c, p)
 	return corev1.Container{
-		Name:            ContainerName,
+		Name:            naming.ContainerName,
 		Image:           ImageRef(&s.Image),
 		ImagePullPolicy: s.Image.PullPolicy,
 		// The image's entrypoint is the relative ./libs/broker-server, so the working directory stays /robustmq.
 		Args:           []string{"--conf=" + servertoml.ConfigDir + "/" + servertoml.ServerFile},
 		Env:            env(c),
-		Ports:          containerPorts(s, p),
+		Ports:          containerPorts(p),
 		Resources:      p.Resources,
 		StartupProbe:   startup,
 		ReadinessProbe: readiness,
@@ -145,96 +136,44 @@ func ImageRef(im *v1alpha1.Image) string {
 	return ref
 }
 
-func env(c *v1alpha1.RobustMQCluster) []corev1.EnvVar {
+func env(c *topology.Cluster) []corev1.EnvVar {
 	field := func(path string) *corev1.EnvVarSource {
 		return &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: path}}
 	}
 	vars := []corev1.EnvVar{
-		// broker_ip is left out of server.toml so RobustMQ advertises the pod IP (facts §3).
+		// broker_ip is left out of server.toml so RobustMQ advertises the pod IP (docs/robustmq.md §3).
 		{Name: "ROBUSTMQ_BROKER_IP", ValueFrom: field("status.podIP")},
-		{Name: servertoml.EnvOverride("broker_id"), ValueFrom: field("metadata.labels['" + naming.PodIndexLabel + "']")},
+		{Name: configkeys.EnvOverride("broker_id"), ValueFrom: field("metadata.labels['" + naming.PodIndexLabel + "']")},
 	}
-	return append(vars, secretEnv(&c.Spec)...)
+	return append(vars, secretEnv(c.Credentials)...)
 }
 
 // secretEnv reads each credential from its Secret into a plain variable, then hands it to RobustMQ's env
-// override, which replaces the value after '=' verbatim and so needs a TOML string literal (facts §3). The
-// literal form '...' takes any value without a single quote or a line break.
-func secretEnv(s *v1alpha1.Spec) []corev1.EnvVar {
-	type ref struct{ key, secret, secretKey string }
-	var refs []ref
-	if a := s.Auth.Admin; a != nil {
-		refs = append(refs, ref{"admin.username", a.SecretName, a.UsernameKey}, ref{"admin.password", a.SecretName, a.PasswordKey})
-	}
-	if j := s.Auth.JWTSecret; j != nil {
-		refs = append(refs, ref{"admin.jwt_secret", j.Name, j.Key})
-	}
-	if m := s.Auth.MQTT; m != nil {
-		refs = append(refs, ref{"mqtt_runtime.auth.default_user", m.SecretName, m.UsernameKey},
-			ref{"mqtt_runtime.auth.default_password", m.SecretName, m.PasswordKey})
-	}
+// override, which replaces the value after '=' verbatim and so needs a TOML string literal (docs/robustmq.md §3).
+// The literal form '...' takes any value without a single quote or a line break.
+func secretEnv(creds []topology.Credential) []corev1.EnvVar {
 	var vars []corev1.EnvVar
-	for _, r := range refs {
-		raw := "SECRET_" + servertoml.EnvOverride(r.key)
+	for _, r := range creds {
+		raw := "SECRET_" + configkeys.EnvOverride(r.Key)
 		vars = append(vars,
 			corev1.EnvVar{Name: raw, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-				LocalObjectReference: corev1.LocalObjectReference{Name: r.secret}, Key: r.secretKey}}},
-			corev1.EnvVar{Name: servertoml.EnvOverride(r.key), Value: "'$(" + raw + ")'"},
+				LocalObjectReference: corev1.LocalObjectReference{Name: r.Secret}, Key: r.SecretKey}}},
+			corev1.EnvVar{Name: configkeys.EnvOverride(r.Key), Value: "'$(" + raw + ")'"},
 		)
 	}
 	return vars
 }
 
 // containerPorts lists the ports this pool's roles listen on, from the same model that writes server.toml.
-func containerPorts(s *v1alpha1.Spec, p *v1alpha1.Pool) []corev1.ContainerPort {
+func containerPorts(p *topology.Pool) []corev1.ContainerPort {
 	var ports []corev1.ContainerPort
-	for _, np := range PoolPorts(s, p) {
+	for _, np := range p.Ports {
 		ports = append(ports, corev1.ContainerPort{Name: np.Name, ContainerPort: np.Port, Protocol: np.Protocol})
 	}
 	return ports
 }
 
-// PoolPorts are the ports a pool's pods listen on: the node ports every pod opens, plus those of its roles.
-func PoolPorts(s *v1alpha1.Spec, p *v1alpha1.Pool) []v1alpha1.NamedPort {
-	var ports []v1alpha1.NamedPort
-	for _, np := range s.Ports() {
-		if np.Role == "" || p.Has(np.Role) {
-			ports = append(ports, np)
-		}
-	}
-	return ports
-}
-
-// probes use TCP connects: no HTTP health endpoint is usable in v0.4.11 (/api/health/* needs a token, facts §4).
-// Readiness of a meta pool must pass before Raft quorum, or a full restart deadlocks: pod 1 waits for quorum to
-// open its MQTT ports, and OrderedReady never creates pod 2 (facts §7). gRPC opens before quorum, so meta pools
-// probe it. Pools without meta are not part of the quorum and probe the port their clients use.
-func probes(s *v1alpha1.Spec, p *v1alpha1.Pool) (readiness, liveness, startup *corev1.Probe) {
-	tcp := func(port int32, period, failures int32) *corev1.Probe {
-		return &corev1.Probe{
-			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(port)}},
-			PeriodSeconds:    period,
-			TimeoutSeconds:   3,
-			FailureThreshold: failures,
-			SuccessThreshold: 1,
-		}
-	}
-	readyPort := v1alpha1.GRPCPort
-	switch {
-	case p.Has(v1alpha1.RoleMeta):
-	case p.Has(v1alpha1.RoleBroker):
-		readyPort = s.Listeners.MQTT.TCP.Port
-	case p.Has(v1alpha1.RoleEngine):
-		readyPort = v1alpha1.EnginePort
-	}
-	readiness = tcp(readyPort, 5, 3)
-	liveness = tcp(v1alpha1.HTTPPort, 10, 6)
-	// gRPC and HTTP open first at start-up, before Raft or RocksDB recovery; allow 5 minutes for the rest.
-	startup = tcp(v1alpha1.HTTPPort, 5, 60)
-	return readiness, liveness, startup
-}
-
-func spreadConstraints(n naming.Cluster, p *v1alpha1.Pool) []corev1.TopologySpreadConstraint {
+func spreadConstraints(p *topology.Pool) []corev1.TopologySpreadConstraint {
 	var out []corev1.TopologySpreadConstraint
 	for _, sp := range []struct {
 		key        string
@@ -256,25 +195,24 @@ func spreadConstraints(n naming.Cluster, p *v1alpha1.Pool) []corev1.TopologySpre
 			TopologyKey:       sp.key,
 			WhenUnsatisfiable: when,
 			MinDomains:        sp.minDomains,
-			LabelSelector:     &metav1.LabelSelector{MatchLabels: n.PoolSelector(p.Name)},
+			LabelSelector:     &metav1.LabelSelector{MatchLabels: p.Selector()},
 		})
 	}
 	return out
 }
 
-func volumes(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) []corev1.Volume {
-	n := naming.For(c)
+func volumes(c *topology.Cluster, p *topology.Pool) []corev1.Volume {
 	vols := []corev1.Volume{
 		{Name: volumeConfig, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: n.ConfigMap(p.Name)},
+			LocalObjectReference: corev1.LocalObjectReference{Name: p.ConfigMap},
 			DefaultMode:          ptr.To(int32(0o444)),
 		}}},
 		{Name: volumeLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 	}
-	if !stateful(p) {
-		vols = append(vols, corev1.Volume{Name: DataVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	if !p.Stateful {
+		vols = append(vols, corev1.Volume{Name: naming.DataVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 	}
-	if secret := tlsSecret(c); secret != "" && p.Has(v1alpha1.RoleBroker) {
+	if secret := c.TLSSecret; secret != "" && p.Has(v1alpha1.RoleBroker) {
 		vols = append(vols, corev1.Volume{Name: volumeTLS, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName:  secret,
 			DefaultMode: ptr.To(int32(0o440)),
@@ -285,15 +223,4 @@ func volumes(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) []corev1.Volume {
 		}}})
 	}
 	return vols
-}
-
-// tlsSecret is the Secret holding the listener certificate, or "" when the image's self-signed pair is used.
-func tlsSecret(c *v1alpha1.RobustMQCluster) string {
-	switch {
-	case c.Spec.TLS.SecretName != "":
-		return c.Spec.TLS.SecretName
-	case c.Spec.TLS.CertManager != nil:
-		return naming.For(c).TLSSecret()
-	}
-	return ""
 }

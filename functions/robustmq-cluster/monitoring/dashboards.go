@@ -15,9 +15,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 	"k8s.io/utils/ptr"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // Dashboard is one rendered Grafana dashboard.
@@ -42,15 +41,15 @@ const (
 var datasource = common.DataSourceRef{Type: ptr.To("prometheus"), Uid: ptr.To("${" + varDatasource + "}")}
 
 // Dashboards renders the overview, per-pool and per-node dashboards. They query only metric names RobustMQ exports
-// as scraped (facts §11.2), plus up, kube-state-metrics and kubelet volume stats.
+// as scraped (docs/robustmq.md §11.2), plus up, kube-state-metrics and kubelet volume stats.
 //
 // Built with the classic dashboard schema (dashboard.DashboardBuilder): the Grafana sidecar and grafana-operator
 // both load it, while the v2 schema needs Grafana 12's new API.
-func Dashboards(c *v1alpha1.RobustMQCluster) ([]Dashboard, error) {
+func Dashboards(c *topology.Cluster) ([]Dashboard, error) {
 	var out []Dashboard
 	for _, d := range []struct {
 		kind, title string
-		build       func(*v1alpha1.RobustMQCluster, *board)
+		build       func(*topology.Cluster, *board)
 	}{
 		{"overview", "overview", overview},
 		{"pool", "pool", poolBoard},
@@ -83,7 +82,7 @@ func Dashboards(c *v1alpha1.RobustMQCluster) ([]Dashboard, error) {
 }
 
 // dashboardUID is stable per namespace, cluster and kind, and within Grafana's 40 characters.
-func dashboardUID(c *v1alpha1.RobustMQCluster, kind string) string {
+func dashboardUID(c *topology.Cluster, kind string) string {
 	uid := fmt.Sprintf("robustmq-%s-%s", c.Name, kind)
 	if c.Namespace != "" {
 		// Namespaces and names never contain "_", so the pair is unambiguous.
@@ -98,8 +97,8 @@ func dashboardUID(c *v1alpha1.RobustMQCluster, kind string) string {
 
 // namespaceVariable lists the namespaces in which this cluster name is scraped; the cluster's own namespace, when
 // known, is preselected.
-func namespaceVariable(c *v1alpha1.RobustMQCluster) *dashboard.QueryVariableBuilder {
-	q := fmt.Sprintf("label_values(up%s, namespace)", selector("", "job", Job, LabelCluster, c.Name))
+func namespaceVariable(c *topology.Cluster) *dashboard.QueryVariableBuilder {
+	q := fmt.Sprintf("label_values(up%s, namespace)", selector("", "job", Job, naming.MetricLabelCluster, c.Name))
 	v := dashboard.NewQueryVariableBuilder(varNamespace).
 		Label("Namespace").
 		Datasource(datasource).
@@ -129,43 +128,25 @@ func option(v string) dashboard.VariableOption {
 }
 
 // scope is the PromQL selector of this cluster's RobustMQ series on a dashboard, plus optional extra pairs.
-func scope(c *v1alpha1.RobustMQCluster, pairs ...string) string {
-	return selector("$"+varNamespace, append([]string{"job", Job, LabelCluster, c.Name}, pairs...)...)
+func scope(c *topology.Cluster, pairs ...string) string {
+	return selector("$"+varNamespace, append([]string{"job", Job, naming.MetricLabelCluster, c.Name}, pairs...)...)
 }
 
-// statefulSets is a regex of the StatefulSets of the given pools.
-func statefulSets(c *v1alpha1.RobustMQCluster, pools []*v1alpha1.Pool) string {
-	n := naming.For(c)
-	var names []string
-	for _, p := range pools {
-		names = append(names, n.StatefulSet(p.Name))
-	}
-	return alternation(names)
-}
-
-func allPools(c *v1alpha1.RobustMQCluster) []*v1alpha1.Pool {
-	out := make([]*v1alpha1.Pool, len(c.Spec.Pools))
-	for i := range c.Spec.Pools {
-		out[i] = &c.Spec.Pools[i]
-	}
-	return out
-}
-
-func overview(c *v1alpha1.RobustMQCluster, b *board) {
+func overview(c *topology.Cluster, b *board) {
 	s := scope(c)
 	ns := "$" + varNamespace
-	sets := statefulSets(c, allPools(c))
+	sets := alternation(statefulSets(c.Pools))
 	b.row("Health")
 	b.stat("Targets up", "none", 4, nil, q("sum(up"+s+")", "up"))
-	if mp := metaPool(c); mp != nil {
+	if mp := c.Meta; mp != nil {
 		replicas := *mp.Replicas
-		quorum := manifests.MetaQuorum(replicas)
+		quorum := mp.Quorum
 		b.stat(fmt.Sprintf("Meta pods ready (quorum %d of %d)", quorum, replicas), "none", 5, quorumThresholds(quorum, replicas),
-			q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset", naming.For(c).StatefulSet(mp.Name)), "ready"))
+			q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset", mp.StatefulSet), "ready"))
 	}
 	b.stat("Connections", "short", 5, nil, q("sum(mqtt_connections_count"+s+")", "connections"))
 	b.stat("Container restarts (1h)", "none", 5, redFrom(1),
-		q("sum(increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sets+"-[0-9]+", "container", manifests.ContainerName)+"[1h]))", "restarts"))
+		q("sum(increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sets+"-[0-9]+", "container", naming.ContainerName)+"[1h]))", "restarts"))
 	b.stat("Failed Raft writes /s", "ops", 5, redFrom(0.001), q(sumRate("raft_write_failures_total", s, ""), "failed"))
 	b.timeseries("Ready pods by StatefulSet", "none", 12,
 		q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset~", sets), "{{statefulset}} ready"),
@@ -204,22 +185,22 @@ func overview(c *v1alpha1.RobustMQCluster, b *board) {
 	b.timeseries("Process memory by pod", "percent", 12, q("sum by (pod) (system_process_memory_usage"+s+")", "{{pod}}"))
 }
 
-func poolBoard(c *v1alpha1.RobustMQCluster, b *board) {
+func poolBoard(c *topology.Cluster, b *board) {
 	var pools []string
-	for _, p := range c.Spec.Pools {
+	for _, p := range c.Pools {
 		pools = append(pools, p.Name)
 	}
 	b.b.WithVariable(customVariable(varPool, "Pool", pools))
-	s := scope(c, LabelPool, "$"+varPool)
+	s := scope(c, naming.MetricLabelPool, "$"+varPool)
 	ns := "$" + varNamespace
-	sts := naming.For(c).StatefulSet("$" + varPool)
+	sts := c.Names.StatefulSet("$" + varPool)
 	b.row("Pods")
 	b.stat("Ready pods", "none", 6, nil, q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset", sts), "ready"))
 	b.stat("Desired pods", "none", 6, nil, q("kube_statefulset_replicas"+selector(ns, "statefulset", sts), "desired"))
 	b.stat("Targets up", "none", 6, nil, q("sum(up"+s+")", "up"))
 	b.stat("Connections", "short", 6, nil, q("sum(mqtt_connections_count"+s+")", "connections"))
 	b.timeseries("Container restarts by pod (1h)", "none", 12,
-		q("sum by (pod) (increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sts+"-[0-9]+", "container", manifests.ContainerName)+"[1h]))", "{{pod}}"))
+		q("sum by (pod) (increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sts+"-[0-9]+", "container", naming.ContainerName)+"[1h]))", "{{pod}}"))
 	b.timeseries("Data volume used by claim", "percentunit", 12,
 		q("1 - kubelet_volume_stats_available_bytes"+claims(c, ns, sts)+" / kubelet_volume_stats_capacity_bytes"+claims(c, ns, sts), "{{persistentvolumeclaim}}"))
 
@@ -245,7 +226,7 @@ func poolBoard(c *v1alpha1.RobustMQCluster, b *board) {
 	b.timeseries("Process memory by pod", "percent", 12, q("sum by (pod) (system_process_memory_usage"+s+")", "{{pod}}"))
 }
 
-func nodeBoard(c *v1alpha1.RobustMQCluster, b *board) {
+func nodeBoard(c *topology.Cluster, b *board) {
 	b.b.WithVariable(customVariable(varPod, "Pod", podNames(c)))
 	s := scope(c, "pod", "$"+varPod)
 	b.row("Node")
@@ -290,8 +271,8 @@ func nodeBoard(c *v1alpha1.RobustMQCluster, b *board) {
 }
 
 // claims selects the data PVCs (data-<statefulset>-<ordinal>) of the StatefulSets matched by the regex.
-func claims(c *v1alpha1.RobustMQCluster, ns, sets string) string {
-	return selector(ns, "persistentvolumeclaim~", manifests.DataVolume+"-"+sets+"-[0-9]+")
+func claims(c *topology.Cluster, ns, sets string) string {
+	return selector(ns, "persistentvolumeclaim~", naming.DataVolume+"-"+sets+"-[0-9]+")
 }
 
 // sumRate sums a counter's rate over every label except the ones listed, so `network` and the like are summed away.

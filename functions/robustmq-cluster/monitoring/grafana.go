@@ -3,10 +3,8 @@ package monitoring
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 const (
@@ -22,8 +20,8 @@ const (
 )
 
 // DashboardConfigMap ships one dashboard to the Grafana sidecar.
-func DashboardConfigMap(c *v1alpha1.RobustMQCluster, d Dashboard) *corev1.ConfigMap {
-	n := naming.For(c)
+func DashboardConfigMap(c *topology.Cluster, d Dashboard) *corev1.ConfigMap {
+	n := c.Names
 	labels := n.Labels()
 	labels[LabelGrafanaDashboard] = "1"
 	meta := objectMeta(c, dashboardObjectName(c, d), labels)
@@ -36,14 +34,14 @@ func DashboardConfigMap(c *v1alpha1.RobustMQCluster, d Dashboard) *corev1.Config
 }
 
 // GrafanaDashboard ships one dashboard to grafana-operator (v5).
-func GrafanaDashboard(c *v1alpha1.RobustMQCluster, d Dashboard) *GrafanaDashboardObject {
+func GrafanaDashboard(c *topology.Cluster, d Dashboard) *GrafanaDashboardObject {
 	selector := &metav1.LabelSelector{}
 	if s := c.Spec.Monitoring.GrafanaInstanceSelector; s != nil {
 		selector = s.DeepCopy()
 	}
 	return &GrafanaDashboardObject{
 		TypeMeta:   metav1.TypeMeta{APIVersion: GrafanaOperatorAPIVersion, Kind: GrafanaDashboardKind},
-		ObjectMeta: objectMeta(c, dashboardObjectName(c, d), naming.For(c).Labels()),
+		ObjectMeta: objectMeta(c, dashboardObjectName(c, d), c.Names.Labels()),
 		Spec: GrafanaDashboardSpec{
 			InstanceSelector: selector,
 			// Grafana usually runs in another namespace than the cluster; the operator refuses that unless allowed.
@@ -54,8 +52,8 @@ func GrafanaDashboard(c *v1alpha1.RobustMQCluster, d Dashboard) *GrafanaDashboar
 	}
 }
 
-func dashboardObjectName(c *v1alpha1.RobustMQCluster, d Dashboard) string {
-	return naming.For(c).Name + "-dashboard-" + d.Kind
+func dashboardObjectName(c *topology.Cluster, d Dashboard) string {
+	return c.Names.Dashboard(d.Kind)
 }
 
 // GrafanaDashboardObject is the part of grafana-operator's GrafanaDashboard (grafana.integreatly.org/v1beta1) this
@@ -72,11 +70,4 @@ type GrafanaDashboardSpec struct {
 	AllowCrossNamespaceImport bool                  `json:"allowCrossNamespaceImport,omitempty"`
 	FolderTitle               string                `json:"folder,omitempty"`
 	JSON                      string                `json:"json"`
-}
-
-func (g *GrafanaDashboardObject) DeepCopyObject() runtime.Object {
-	out := *g
-	g.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
-	out.Spec.InstanceSelector = g.Spec.InstanceSelector.DeepCopy()
-	return &out
 }

@@ -14,9 +14,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 const (
@@ -27,13 +27,8 @@ const (
 	// Job is the Prometheus job of every RobustMQ target: the ServiceMonitor takes it from the Services'
 	// app.kubernetes.io/name label, so it is the same for every pool and every cluster.
 	Job = naming.AppName
-	// MetricsPath is served on the admin HTTP port of every node, whatever its roles (facts §4).
+	// MetricsPath is served on the admin HTTP port of every node, whatever its roles (docs/robustmq.md §4).
 	MetricsPath = "/metrics"
-
-	// Target labels the ServiceMonitor adds; role labels are LabelRolePrefix + role = "true".
-	LabelCluster    = "cluster"
-	LabelPool       = "pool"
-	LabelRolePrefix = "role_"
 
 	// AnnotationFluxSubstitute turns off Flux post-build variable substitution: dashboards use ${datasource},
 	// alert templates use $labels and $value, relabellings use ${1}. Flux would replace them all with "".
@@ -44,20 +39,16 @@ const (
 )
 
 // Build returns the cluster's monitoring objects. Files are relative to the cluster's output folder.
-func Build(c *v1alpha1.RobustMQCluster) ([]manifests.Object, error) {
+func Build(c *topology.Cluster) ([]output.Object, error) {
 	m := &c.Spec.Monitoring
 	if !*m.Enabled {
 		return nil, nil
 	}
-	var out []manifests.Object
+	var out []output.Object
 	if *m.PrometheusOperator {
-		sm, err := ServiceMonitor(c)
-		if err != nil {
-			return nil, fmt.Errorf("build servicemonitor: %w", err)
-		}
 		out = append(out,
-			manifests.Object{File: DirCRD + "/servicemonitor.yaml", Object: sm},
-			manifests.Object{File: DirCRD + "/prometheusrule.yaml", Object: PrometheusRule(c)},
+			output.Object{File: DirCRD + "/servicemonitor.yaml", Object: ServiceMonitor(c)},
+			output.Object{File: DirCRD + "/prometheusrule.yaml", Object: PrometheusRule(c)},
 		)
 	}
 	if !*m.GrafanaSidecar && !*m.GrafanaOperator {
@@ -69,59 +60,43 @@ func Build(c *v1alpha1.RobustMQCluster) ([]manifests.Object, error) {
 	}
 	for _, d := range dashboards {
 		if *m.GrafanaSidecar {
-			out = append(out, manifests.Object{File: DirDashboards + "/configmap-" + d.Kind + ".yaml", Object: DashboardConfigMap(c, d)})
+			out = append(out, output.Object{File: DirDashboards + "/configmap-" + d.Kind + ".yaml", Object: DashboardConfigMap(c, d)})
 		}
 		if *m.GrafanaOperator {
-			out = append(out, manifests.Object{File: DirCRD + "/grafanadashboard-" + d.Kind + ".yaml", Object: GrafanaDashboard(c, d)})
+			out = append(out, output.Object{File: DirCRD + "/grafanadashboard-" + d.Kind + ".yaml", Object: GrafanaDashboard(c, d)})
 		}
 	}
 	return out, nil
 }
 
 // objectMeta is naming's metadata plus the Flux opt-out every monitoring object needs.
-func objectMeta(c *v1alpha1.RobustMQCluster, name string, labels map[string]string) metav1.ObjectMeta {
-	meta := naming.For(c).Meta(name, labels)
+func objectMeta(c *topology.Cluster, name string, labels map[string]string) metav1.ObjectMeta {
+	meta := c.Names.Meta(name, labels)
 	meta.Annotations[AnnotationFluxSubstitute] = "disabled"
 	return meta
 }
 
 // selectedLabels are the cluster labels plus spec.monitoring.labels, which the target Prometheus selects on.
-func selectedLabels(c *v1alpha1.RobustMQCluster) map[string]string {
-	l := naming.For(c).Labels()
+func selectedLabels(c *topology.Cluster) map[string]string {
+	l := c.Names.Labels()
 	maps.Copy(l, c.Spec.Monitoring.Labels)
 	return l
 }
 
-// metaPool is the pool that runs the Raft voters; validation allows exactly one.
-func metaPool(c *v1alpha1.RobustMQCluster) *v1alpha1.Pool {
-	for i := range c.Spec.Pools {
-		if c.Spec.Pools[i].Has(v1alpha1.RoleMeta) {
-			return &c.Spec.Pools[i]
-		}
-	}
-	return nil
-}
-
-// statefulPools keep a data PVC (manifests: meta and engine pools).
-func statefulPools(c *v1alpha1.RobustMQCluster) []*v1alpha1.Pool {
-	var out []*v1alpha1.Pool
-	for i := range c.Spec.Pools {
-		p := &c.Spec.Pools[i]
-		if p.Has(v1alpha1.RoleMeta) || p.Has(v1alpha1.RoleEngine) {
-			out = append(out, p)
-		}
+// podNames are every pod of the cluster, pool by pool.
+func podNames(c *topology.Cluster) []string {
+	var out []string
+	for _, pod := range c.Pods() {
+		out = append(out, pod.Name)
 	}
 	return out
 }
 
-// podNames are every pod of the topology: <statefulset>-<ordinal>, ordinals starting at brokerIdStart.
-func podNames(c *v1alpha1.RobustMQCluster) []string {
-	n := naming.For(c)
-	var out []string
-	for _, p := range c.Spec.Pools {
-		for i := range *p.Replicas {
-			out = append(out, fmt.Sprintf("%s-%d", n.StatefulSet(p.Name), *p.BrokerIDStart+i))
-		}
+// statefulSets are the StatefulSet names of the pools.
+func statefulSets(pools []*topology.Pool) []string {
+	out := make([]string, len(pools))
+	for i, p := range pools {
+		out[i] = p.StatefulSet
 	}
 	return out
 }
@@ -156,14 +131,4 @@ func alternation(names []string) string {
 		return q[0]
 	}
 	return "(" + strings.Join(q, "|") + ")"
-}
-
-// httpPortName is the name of the admin HTTP port in the cluster's port model (containers and headless Services).
-func httpPortName(s *v1alpha1.Spec) (string, error) {
-	for _, np := range s.Ports() {
-		if np.Port == v1alpha1.HTTPPort && np.Path == "" {
-			return np.Name, nil
-		}
-	}
-	return "", fmt.Errorf("no fixed port %d in the port model", v1alpha1.HTTPPort)
 }

@@ -2,7 +2,9 @@ package monitoring
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,10 +23,13 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
+	"github.com/robustmq/robustmq-kpt/internal/golden"
 )
 
 // newCluster returns a defaulted, valid cluster with monitoring on.
-func newCluster(t *testing.T, name, namespace string, pools ...v1alpha1.Pool) *v1alpha1.RobustMQCluster {
+func newCluster(t *testing.T, name, namespace string, pools ...v1alpha1.Pool) *topology.Cluster {
 	t.Helper()
 	c := &v1alpha1.RobustMQCluster{}
 	c.APIVersion, c.Kind = v1alpha1.APIVersion, v1alpha1.Kind
@@ -32,9 +37,17 @@ func newCluster(t *testing.T, name, namespace string, pools ...v1alpha1.Pool) *v
 	c.Spec.Environment = v1alpha1.Staging
 	c.Spec.Pools = pools
 	c.Spec.Monitoring.Labels = map[string]string{"release": "kube-prometheus-stack"}
+	return resolve(t, c)
+}
+
+// resolve defaults, validates and resolves a cluster.
+func resolve(t *testing.T, c *v1alpha1.RobustMQCluster) *topology.Cluster {
+	t.Helper()
 	c.Default()
 	require.Empty(t, c.Validate())
-	return c
+	tc, err := topology.Resolve(c)
+	require.NoError(t, err)
+	return tc
 }
 
 func pool(name string, replicas, start int32, roles ...v1alpha1.Role) v1alpha1.Pool {
@@ -42,29 +55,29 @@ func pool(name string, replicas, start int32, roles ...v1alpha1.Role) v1alpha1.P
 }
 
 // The three topologies of the brief: one node, three all-in-one nodes, and split pools with five meta voters.
-func oneNode(t *testing.T) *v1alpha1.RobustMQCluster {
+func oneNode(t *testing.T) *topology.Cluster {
 	return newCluster(t, "solo", "mq", pool("node", 1, 1))
 }
 
-func threeNodes(t *testing.T) *v1alpha1.RobustMQCluster {
+func threeNodes(t *testing.T) *topology.Cluster {
 	return newCluster(t, "trio", "mq", pool("node", 3, 1))
 }
 
-func splitPools(t *testing.T) *v1alpha1.RobustMQCluster {
+func splitPools(t *testing.T) *topology.Cluster {
 	return newCluster(t, "split", "mq",
 		pool("meta", 5, 1, v1alpha1.RoleMeta),
 		pool("broker", 3, 11, v1alpha1.RoleBroker),
 		pool("engine", 3, 21, v1alpha1.RoleEngine))
 }
 
-func build(t *testing.T, c *v1alpha1.RobustMQCluster) []manifests.Object {
+func build(t *testing.T, c *topology.Cluster) []output.Object {
 	t.Helper()
 	objs, err := Build(c)
 	require.NoError(t, err)
 	return objs
 }
 
-func files(objs []manifests.Object) []string {
+func files(objs []output.Object) []string {
 	var out []string
 	for _, o := range objs {
 		out = append(out, o.File)
@@ -81,8 +94,7 @@ func TestBuildDisabled(t *testing.T) {
 func TestBuildDevDefaultIsOff(t *testing.T) {
 	c := &v1alpha1.RobustMQCluster{}
 	c.Name = "dev"
-	c.Default()
-	assert.Empty(t, build(t, c), "the dev profile turns monitoring off")
+	assert.Empty(t, build(t, resolve(t, c)), "the dev profile turns monitoring off")
 }
 
 func TestCapabilityGating(t *testing.T) {
@@ -107,7 +119,7 @@ func TestCapabilityGating(t *testing.T) {
 			got := build(t, c)
 			assert.ElementsMatch(t, tc.want, files(got))
 			for _, o := range got {
-				kind := o.Object.GetObjectKind().GroupVersionKind().Kind
+				kind := o.GVK().Kind
 				if kind == "ConfigMap" {
 					assert.True(t, strings.HasPrefix(o.File, DirDashboards+"/"), o.File)
 				} else {
@@ -128,7 +140,7 @@ func TestEveryObjectIsMarkedAndOptsOutOfFluxSubstitution(t *testing.T) {
 		assert.Equal(t, naming.FunctionName, meta.GetAnnotations()[naming.AnnotationGenerated], o.File)
 		assert.Equal(t, "disabled", meta.GetAnnotations()[AnnotationFluxSubstitute], o.File)
 		assert.Equal(t, "mq", meta.GetNamespace(), o.File)
-		gvk := o.Object.GetObjectKind().GroupVersionKind()
+		gvk := o.GVK()
 		assert.NotEmpty(t, gvk.Kind, o.File)
 		assert.NotEmpty(t, gvk.Version, o.File)
 	}
@@ -137,10 +149,9 @@ func TestEveryObjectIsMarkedAndOptsOutOfFluxSubstitution(t *testing.T) {
 // The ServiceMonitor must select each pool's headless Service (and nothing else), scrape the port the Service
 // names, and relabel from labels the pods really carry.
 func TestServiceMonitorMatchesTheManifests(t *testing.T) {
-	for _, c := range []*v1alpha1.RobustMQCluster{oneNode(t), threeNodes(t), splitPools(t)} {
+	for _, c := range []*topology.Cluster{oneNode(t), threeNodes(t), splitPools(t)} {
 		t.Run(c.Name, func(t *testing.T) {
-			sm, err := ServiceMonitor(c)
-			require.NoError(t, err)
+			sm := ServiceMonitor(c)
 			assert.Equal(t, "kube-prometheus-stack", sm.Labels["release"], "spec.monitoring.labels")
 			sel, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
 			require.NoError(t, err)
@@ -148,8 +159,7 @@ func TestServiceMonitorMatchesTheManifests(t *testing.T) {
 			require.Len(t, sm.Spec.Endpoints, 1)
 			ep := sm.Spec.Endpoints[0]
 			assert.Equal(t, MetricsPath, ep.Path)
-			for i := range c.Spec.Pools {
-				p := &c.Spec.Pools[i]
+			for _, p := range c.Pools {
 				svc := manifests.HeadlessService(c, p)
 				assert.True(t, sel.Matches(labels.Set(svc.Labels)), "headless Service of pool %s", p.Name)
 				assert.True(t, hasPort(svc.Spec.Ports, ep.Port, v1alpha1.HTTPPort), "Service %s has no port %q", svc.Name, ep.Port)
@@ -159,14 +169,14 @@ func TestServiceMonitorMatchesTheManifests(t *testing.T) {
 					discovered["__meta_kubernetes_pod_label_"+sanitize(k)] = v
 				}
 				got := relabel(t, ep.RelabelConfigs, discovered)
-				assert.Equal(t, c.Name, got[LabelCluster])
-				assert.Equal(t, p.Name, got[LabelPool])
+				assert.Equal(t, c.Name, got[naming.MetricLabelCluster])
+				assert.Equal(t, p.Name, got[naming.MetricLabelPool])
 				for _, r := range []v1alpha1.Role{v1alpha1.RoleMeta, v1alpha1.RoleBroker, v1alpha1.RoleEngine} {
 					want := ""
 					if p.Has(r) {
 						want = "true"
 					}
-					assert.Equal(t, want, got[LabelRolePrefix+string(r)], "pool %s role %s", p.Name, r)
+					assert.Equal(t, want, got[naming.MetricLabelRolePrefix+string(r)], "pool %s role %s", p.Name, r)
 				}
 			}
 		})
@@ -220,7 +230,7 @@ func relabel(t *testing.T, cfgs []monitoringv1.RelabelConfig, in map[string]stri
 
 type ruleSet map[string][]monitoringv1.Rule
 
-func rulesOf(c *v1alpha1.RobustMQCluster) ruleSet {
+func rulesOf(c *topology.Cluster) ruleSet {
 	out := ruleSet{}
 	for _, g := range PrometheusRule(c).Spec.Groups {
 		for _, r := range g.Rules {
@@ -241,7 +251,7 @@ func (rs ruleSet) exprs(alert string) []string {
 func TestThresholdsFollowTheTopology(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		cluster    func(*testing.T) *v1alpha1.RobustMQCluster
+		cluster    func(*testing.T) *topology.Cluster
 		lost       string
 		atRisk     []string
 		degraded   []string
@@ -306,12 +316,12 @@ func TestEveryAlertHasLabelsAnnotationsAndARunbook(t *testing.T) {
 	require.NoError(t, err)
 	anchors := markdownAnchors(string(doc))
 	seen := map[string]bool{}
-	for _, c := range []*v1alpha1.RobustMQCluster{oneNode(t), threeNodes(t), splitPools(t)} {
+	for _, c := range []*topology.Cluster{oneNode(t), threeNodes(t), splitPools(t)} {
 		for name, rules := range rulesOf(c) {
 			seen[name] = true
 			for _, r := range rules {
 				assert.Contains(t, []string{"critical", "warning"}, r.Labels["severity"], name)
-				assert.Equal(t, c.Name, r.Labels[LabelCluster], name)
+				assert.Equal(t, c.Name, r.Labels[naming.MetricLabelCluster], name)
 				assert.NotEmpty(t, r.Annotations["summary"], name)
 				assert.NotEmpty(t, r.Annotations["description"], name)
 				require.NotNil(t, r.For, name)
@@ -340,7 +350,7 @@ func markdownAnchors(doc string) map[string]bool {
 	return out
 }
 
-// metricFamily is one row of facts §11.2 ("Metric table"), the metric families RobustMQ registers, by registered
+// metricFamily is one row of docs/robustmq.md §11.2 ("Metric table"), the metric families RobustMQ registers, by registered
 // name. The scraped names follow §11.1: counters get "_total" (also those already ending in _total, which become
 // _total_total), histograms expose _bucket/_sum/_count, gauges keep their name (the five monotonic *_total gauges
 // included).
@@ -458,12 +468,67 @@ func scrapedNames() map[string]string {
 	return out
 }
 
-func TestAllowListSanity(t *testing.T) {
+// The allow list above is RobustMQ's metric table as docs/robustmq.md §11.2 records it from the release source:
+// the same registered names, and every name the table marks as never incremented (*) or never exported (†) is
+// one queries may not use. Scraped names follow Prometheus's rule for counters (_total appended, even twice).
+func TestAllowListMatchesTheMetricTable(t *testing.T) {
+	documented, unusable := documentedMetrics(t)
+	registered := map[string]bool{}
+	for _, f := range robustmqFamilies {
+		for _, n := range f.names {
+			registered[n] = true
+		}
+	}
+	assert.ElementsMatch(t, slices.Sorted(maps.Keys(documented)), slices.Sorted(maps.Keys(registered)))
 	names := scrapedNames()
+	for _, f := range robustmqFamilies {
+		for _, n := range f.names {
+			if unusable[n] {
+				assert.NotEmpty(t, f.skip, "%s is never incremented or exported (§11.2), so queries must not use it", n)
+			}
+		}
+	}
 	assert.Contains(t, names, "mqtt_connector_retry_total_total", "counters registered with _total get a second one")
 	assert.Contains(t, names, "handler_timeout_total", "a monotonic gauge keeps its name")
-	assert.NotContains(t, names, "handler_timeout_total_total")
-	assert.NotContains(t, names, "mqtt_connections_count_total")
+}
+
+// documentedMetrics reads the first column of the §11.2 table: backquoted names, {a,b} alternatives expanded,
+// and those followed by * or † as unusable.
+func documentedMetrics(t *testing.T) (names, unusable map[string]bool) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "robustmq.md"))
+	require.NoError(t, err)
+	doc := string(b)
+	start := strings.Index(doc, "### §11.2")
+	require.GreaterOrEqual(t, start, 0, "docs/robustmq.md has §11.2")
+	end := strings.Index(doc[start+1:], "\n### ")
+	require.Greater(t, end, 0)
+	names, unusable = map[string]bool{}, map[string]bool{}
+	token := regexp.MustCompile("`([a-z_{},]+)`( ?[*†])?")
+	brace := regexp.MustCompile(`^([a-z_]*)\{([a-z_,]+)\}([a-z_]*)$`)
+	for _, line := range strings.Split(doc[start:start+1+end], "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 || !strings.Contains(cells[1], "`") {
+			continue
+		}
+		for _, m := range token.FindAllStringSubmatch(cells[1], -1) {
+			expanded := []string{m[1]}
+			if bm := brace.FindStringSubmatch(m[1]); bm != nil {
+				expanded = expanded[:0]
+				for _, alt := range strings.Split(bm[2], ",") {
+					expanded = append(expanded, bm[1]+alt+bm[3])
+				}
+			}
+			for _, n := range expanded {
+				names[n] = true
+				if m[2] != "" {
+					unusable[n] = true
+				}
+			}
+		}
+	}
+	require.Greater(t, len(names), 100, "the table was read")
+	return names, unusable
 }
 
 // Metric names are the identifiers directly followed by a selector or range: every query here writes a selector.
@@ -503,7 +568,7 @@ func dashboardQueries(t *testing.T, raw []byte) []string {
 	return out
 }
 
-func allQueries(t *testing.T, c *v1alpha1.RobustMQCluster) []string {
+func allQueries(t *testing.T, c *topology.Cluster) []string {
 	var out []string
 	for _, g := range PrometheusRule(c).Spec.Groups {
 		for _, r := range g.Rules {
@@ -521,7 +586,7 @@ func allQueries(t *testing.T, c *v1alpha1.RobustMQCluster) []string {
 func TestEveryMetricNameIsExportedByRobustMQ(t *testing.T) {
 	allowed := scrapedNames()
 	used := map[string]bool{}
-	for _, c := range []*v1alpha1.RobustMQCluster{oneNode(t), threeNodes(t), splitPools(t)} {
+	for _, c := range []*topology.Cluster{oneNode(t), threeNodes(t), splitPools(t)} {
 		queries := allQueries(t, c)
 		require.Greater(t, len(queries), 50)
 		for _, q := range queries {
@@ -530,7 +595,7 @@ func TestEveryMetricNameIsExportedByRobustMQ(t *testing.T) {
 			for _, n := range names {
 				used[n] = true
 				why, ok := allowed[n]
-				if assert.True(t, ok, "%s (in %q) is not in facts §11.2", n, q) {
+				if assert.True(t, ok, "%s (in %q) is not in docs/robustmq.md §11.2", n, q) {
 					assert.Empty(t, why, "%s may not be queried: %s", n, why)
 				}
 			}
@@ -563,7 +628,7 @@ func TestDashboards(t *testing.T) {
 	require.Len(t, ds, 3)
 	uids := map[string]bool{}
 	for _, d := range ds {
-		assert.NotContains(t, string(d.JSON), "robustmq_", "RobustMQ metrics have no prefix (facts §11.1)")
+		assert.NotContains(t, string(d.JSON), "robustmq_", "RobustMQ metrics have no prefix (docs/robustmq.md §11.1)")
 		assert.LessOrEqual(t, len(d.UID), 40, "Grafana uids are at most 40 characters")
 		assert.False(t, uids[d.UID])
 		uids[d.UID] = true
@@ -622,11 +687,8 @@ func TestDashboardObjects(t *testing.T) {
 	assert.Equal(t, "grafana.integreatly.org/v1beta1", gd.APIVersion)
 	assert.Equal(t, map[string]string{"dashboards": "grafana"}, gd.Spec.InstanceSelector.MatchLabels)
 	assert.Equal(t, string(ds[0].JSON), gd.Spec.JSON)
-	cp := gd.DeepCopyObject().(*GrafanaDashboardObject)
-	cp.Spec.InstanceSelector.MatchLabels["dashboards"] = "changed"
-	cp.Labels["x"] = "y"
-	assert.Equal(t, "grafana", gd.Spec.InstanceSelector.MatchLabels["dashboards"], "deep copy")
-	assert.NotContains(t, gd.Labels, "x", "deep copy")
+	gd.Spec.InstanceSelector.MatchLabels["dashboards"] = "changed"
+	assert.Equal(t, "grafana", c.Spec.Monitoring.GrafanaInstanceSelector.MatchLabels["dashboards"], "the spec's selector is copied, not shared")
 }
 
 func TestDeterministic(t *testing.T) {
@@ -645,5 +707,16 @@ func TestDeterministic(t *testing.T) {
 	first := render()
 	for range 5 {
 		assert.Equal(t, string(first), string(render()))
+	}
+}
+
+// One golden per board, for the three all-in-one nodes: the boards leave the function goldens, so a change to a
+// query or panel shows here, in a file of its own. Refresh with make update-golden.
+func TestDashboardGoldens(t *testing.T) {
+	ds, err := Dashboards(threeNodes(t))
+	require.NoError(t, err)
+	require.Len(t, ds, 3)
+	for _, d := range ds {
+		golden.Compare(t, filepath.Join("testdata", "dashboards", d.Kind+".json"), d.JSON)
 	}
 }

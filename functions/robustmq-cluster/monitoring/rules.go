@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // Alert names. Each has a runbook in docs/monitoring.md under a heading of the same name.
@@ -46,13 +46,13 @@ const (
 )
 
 // PrometheusRule alerts on what the topology promises (Raft quorum, replicas per pool, volumes) through
-// kube-state-metrics and kubelet volume stats, and on the error signals RobustMQ itself exports (facts §11.4).
+// kube-state-metrics and kubelet volume stats, and on the error signals RobustMQ itself exports (docs/robustmq.md §11.4).
 // RobustMQ has no Raft leader or membership metric, so quorum is judged from ready meta pods.
-func PrometheusRule(c *v1alpha1.RobustMQCluster) *monitoringv1.PrometheusRule {
-	n := naming.For(c)
+func PrometheusRule(c *topology.Cluster) *monitoringv1.PrometheusRule {
+	n := c.Names
 	return &monitoringv1.PrometheusRule{
 		TypeMeta:   metav1.TypeMeta{APIVersion: monitoringv1.SchemeGroupVersion.String(), Kind: monitoringv1.PrometheusRuleKind},
-		ObjectMeta: objectMeta(c, n.Name, selectedLabels(c)),
+		ObjectMeta: objectMeta(c, n.PrometheusRule(), selectedLabels(c)),
 		Spec: monitoringv1.PrometheusRuleSpec{Groups: []monitoringv1.RuleGroup{
 			{Name: "robustmq." + n.Name + ".kubernetes", Rules: kubernetesRules(c)},
 			{Name: "robustmq." + n.Name + ".broker", Rules: brokerRules(c)},
@@ -62,16 +62,16 @@ func PrometheusRule(c *v1alpha1.RobustMQCluster) *monitoringv1.PrometheusRule {
 
 // kubernetesRules come from kube-state-metrics, the kubelet and Prometheus itself; their thresholds come from the
 // topology.
-func kubernetesRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
-	n := naming.For(c)
+func kubernetesRules(c *topology.Cluster) []monitoringv1.Rule {
+	n := c.Names
 	ns := c.Namespace
 	var rules []monitoringv1.Rule
-	if mp := metaPool(c); mp != nil {
+	if mp := c.Meta; mp != nil {
 		replicas := *mp.Replicas
-		quorum := manifests.MetaQuorum(replicas)
-		sts := n.StatefulSet(mp.Name)
+		quorum := mp.Quorum
+		sts := mp.StatefulSet
 		ready := "kube_statefulset_status_replicas_ready" + selector(ns, "statefulset", sts)
-		pool := map[string]string{LabelPool: mp.Name}
+		pool := map[string]string{naming.MetricLabelPool: mp.Name}
 		rules = append(rules, rule(c, AlertMetaQuorumLost, severityCritical, "2m", pool,
 			fmt.Sprintf("%s < %d", ready, quorum),
 			"RobustMQ cluster {{ $labels.namespace }}/"+n.Name+" has lost its meta (Raft) quorum.",
@@ -87,32 +87,24 @@ func kubernetesRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
 		}
 	}
 	// The meta pool is covered by the quorum alerts above.
-	for _, p := range c.Spec.Pools {
+	for _, p := range c.Pools {
 		if p.Has(v1alpha1.RoleMeta) {
 			continue
 		}
-		sts := n.StatefulSet(p.Name)
-		rules = append(rules, rule(c, AlertPoolDegraded, severityWarning, "15m", map[string]string{LabelPool: p.Name},
+		sts := p.StatefulSet
+		rules = append(rules, rule(c, AlertPoolDegraded, severityWarning, "15m", map[string]string{naming.MetricLabelPool: p.Name},
 			fmt.Sprintf("kube_statefulset_status_replicas_ready%s < %d", selector(ns, "statefulset", sts), *p.Replicas),
 			"RobustMQ pool {{ $labels.statefulset }} runs below its desired replicas.",
 			fmt.Sprintf("{{ $value }} of the %d pods of StatefulSet {{ $labels.namespace }}/{{ $labels.statefulset }} are ready.", *p.Replicas)))
 	}
-	var sets []string
-	for _, p := range c.Spec.Pools {
-		sets = append(sets, n.StatefulSet(p.Name))
-	}
-	pods := alternation(sets) + "-[0-9]+"
+	pods := alternation(statefulSets(c.Pools)) + "-[0-9]+"
 	rules = append(rules, rule(c, AlertPodRestartLoop, severityWarning, "5m", nil,
 		fmt.Sprintf("increase(kube_pod_container_status_restarts_total%s[30m]) > %d",
-			selector(ns, "pod~", pods, "container", manifests.ContainerName), RestartLoopRestarts),
+			selector(ns, "pod~", pods, "container", naming.ContainerName), RestartLoopRestarts),
 		"RobustMQ pod {{ $labels.namespace }}/{{ $labels.pod }} is restarting in a loop.",
 		"The robustmq container of pod {{ $labels.pod }} restarted {{ $value | printf \"%.0f\" }} times in the last 30 minutes."))
-	if sp := statefulPools(c); len(sp) > 0 {
-		var names []string
-		for _, p := range sp {
-			names = append(names, n.StatefulSet(p.Name))
-		}
-		claims := selector(ns, "persistentvolumeclaim~", manifests.DataVolume+"-"+alternation(names)+"-[0-9]+")
+	if sp := c.StatefulPools(); len(sp) > 0 {
+		claims := selector(ns, "persistentvolumeclaim~", naming.DataVolume+"-"+alternation(statefulSets(sp))+"-[0-9]+")
 		free := fmt.Sprintf("kubelet_volume_stats_available_bytes%s / kubelet_volume_stats_capacity_bytes%s", claims, claims)
 		rules = append(rules,
 			rule(c, AlertVolumeFillingUp, severityWarning, "10m", nil,
@@ -124,7 +116,7 @@ func kubernetesRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
 				"RobustMQ data volume {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is almost full.",
 				"Only {{ $value | humanizePercentage }} of the volume is free. RocksDB and the Raft log fail when it is full."))
 	}
-	up := "up" + selector(ns, "job", Job, LabelCluster, n.Name)
+	up := "up" + selector(ns, "job", Job, naming.MetricLabelCluster, n.Name)
 	rules = append(rules,
 		rule(c, AlertTargetDown, severityWarning, "5m", nil, up+" == 0",
 			"RobustMQ pod {{ $labels.namespace }}/{{ $labels.pod }} does not answer scrapes.",
@@ -132,21 +124,21 @@ func kubernetesRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
 		rule(c, AlertMetricsAbsent, severityWarning, "15m", nil, "absent("+up+")",
 			"Prometheus scrapes no RobustMQ target of cluster "+n.Name+".",
 			"No up series with job=\""+Job+"\" and cluster=\""+n.Name+"\": the ServiceMonitor is not selected by any Prometheus, or every pod is gone."))
-	if mp := metaPool(c); mp != nil {
+	if mp := c.Meta; mp != nil {
 		rules = append(rules, rule(c, AlertKubeStateMetricsAbsent, severityWarning, "15m", nil,
-			"absent(kube_statefulset_replicas"+selector(ns, "statefulset", n.StatefulSet(mp.Name))+")",
+			"absent(kube_statefulset_replicas"+selector(ns, "statefulset", mp.StatefulSet)+")",
 			"kube-state-metrics reports nothing about RobustMQ cluster "+n.Name+".",
 			"The quorum, pool and restart alerts of this cluster need kube-state-metrics; without it they can never fire."))
 	}
 	return rules
 }
 
-// brokerRules use metrics RobustMQ exports (facts §11.2, scraped names). They aggregate per pod and never by the
+// brokerRules use metrics RobustMQ exports (docs/robustmq.md §11.2, scraped names). They aggregate per pod and never by the
 // unbounded client, topic or connection labels; `network` is summed away, its values are inconsistent.
-func brokerRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
-	n := naming.For(c)
-	sel := selector(c.Namespace, "job", Job, LabelCluster, n.Name)
-	by := "namespace, " + LabelCluster + ", " + LabelPool + ", pod"
+func brokerRules(c *topology.Cluster) []monitoringv1.Rule {
+	n := c.Names
+	sel := selector(c.Namespace, "job", Job, naming.MetricLabelCluster, n.Name)
+	by := "namespace, " + naming.MetricLabelCluster + ", " + naming.MetricLabelPool + ", pod"
 	rate := func(metric, extraBy string) string {
 		return fmt.Sprintf("sum by (%s%s) (rate(%s%s[5m]))", by, extraBy, metric, sel)
 	}
@@ -170,7 +162,7 @@ func brokerRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
 			"Raft writes fail on {{ $labels.pod }} (group {{ $labels.machine }}).",
 			"{{ $value | printf \"%.2f\" }} Raft writes per second to group {{ $labels.machine }} fail on {{ $labels.namespace }}/{{ $labels.pod }}. "+
 				"Metadata changes (sessions, subscriptions, topics) are being lost or retried."),
-		// handler_timeout_total and handler_requests_total are gauges that are only ever incremented (facts §11.1):
+		// handler_timeout_total and handler_requests_total are gauges that are only ever incremented (docs/robustmq.md §11.1):
 		// rate() treats the drop to 0 at a restart as a counter reset, which is right here; delta() would go negative.
 		rule(c, AlertHandlerTimeouts, severityWarning, "10m", nil,
 			fmt.Sprintf("%s > %g", ratio("handler_timeout_total", "handler_requests_total"), HandlerTimeoutRatio),
@@ -184,8 +176,8 @@ func brokerRules(c *v1alpha1.RobustMQCluster) []monitoringv1.Rule {
 }
 
 // rule is one alert with the labels and annotations every alert carries.
-func rule(c *v1alpha1.RobustMQCluster, name, severity, forDuration string, labels map[string]string, expr, summary, description string) monitoringv1.Rule {
-	l := map[string]string{"severity": severity, LabelCluster: c.Name}
+func rule(c *topology.Cluster, name, severity, forDuration string, labels map[string]string, expr, summary, description string) monitoringv1.Rule {
+	l := map[string]string{"severity": severity, naming.MetricLabelCluster: c.Name}
 	for k, v := range labels {
 		l[k] = v
 	}

@@ -5,11 +5,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
-// ScrapeInterval matches the 30 s refresh of RobustMQ's mqtt_*_count gauges (facts §11.2); scraping faster only
+// ScrapeInterval matches the 30 s refresh of RobustMQ's mqtt_*_count gauges (docs/robustmq.md §11.2); scraping faster only
 // repeats values.
 const ScrapeInterval = "30s"
 
@@ -19,15 +19,11 @@ const ScrapeInterval = "30s"
 // role labels, and publish not-ready addresses. That last point is what we want for scraping: a meta pod that waits
 // for quorum is not ready, yet its /metrics answers and its `up` must stay visible. So readiness never hides a
 // target, and `up == 0` means the process does not answer, not that a probe failed.
-func ServiceMonitor(c *v1alpha1.RobustMQCluster) (*monitoringv1.ServiceMonitor, error) {
-	n := naming.For(c)
-	port, err := httpPortName(&c.Spec)
-	if err != nil {
-		return nil, err
-	}
+func ServiceMonitor(c *topology.Cluster) *monitoringv1.ServiceMonitor {
+	n := c.Names
 	return &monitoringv1.ServiceMonitor{
 		TypeMeta:   metav1.TypeMeta{APIVersion: monitoringv1.SchemeGroupVersion.String(), Kind: monitoringv1.ServiceMonitorsKind},
-		ObjectMeta: objectMeta(c, n.Name, selectedLabels(c)),
+		ObjectMeta: objectMeta(c, n.ServiceMonitor(), selectedLabels(c)),
 		Spec: monitoringv1.ServiceMonitorSpec{
 			// job="robustmq" for every target: alerts and dashboards select by job, namespace and cluster.
 			JobLabel: naming.LabelName,
@@ -39,13 +35,13 @@ func ServiceMonitor(c *v1alpha1.RobustMQCluster) (*monitoringv1.ServiceMonitor, 
 			},
 			// No namespaceSelector: a ServiceMonitor selects Services of its own namespace, which is the cluster's.
 			Endpoints: []monitoringv1.Endpoint{{
-				Port:           port,
+				Port:           c.Ports.Admin.Name,
 				Path:           MetricsPath,
 				Interval:       ScrapeInterval,
 				RelabelConfigs: Relabelings(),
 			}},
 		},
-	}, nil
+	}
 }
 
 // Relabelings add cluster, pool and role_<role> target labels from the pod labels that naming puts on every pod.
@@ -53,10 +49,10 @@ func ServiceMonitor(c *v1alpha1.RobustMQCluster) (*monitoringv1.ServiceMonitor, 
 func Relabelings() []monitoringv1.RelabelConfig {
 	podLabel := func(l string) string { return "__meta_kubernetes_pod_label_" + sanitize(l) }
 	return []monitoringv1.RelabelConfig{
-		{Action: "replace", SourceLabels: []monitoringv1.LabelName{monitoringv1.LabelName(podLabel(naming.LabelInstance))}, TargetLabel: LabelCluster},
-		{Action: "replace", SourceLabels: []monitoringv1.LabelName{monitoringv1.LabelName(podLabel(naming.LabelComponent))}, TargetLabel: LabelPool},
+		{Action: "replace", SourceLabels: []monitoringv1.LabelName{monitoringv1.LabelName(podLabel(naming.LabelInstance))}, TargetLabel: naming.MetricLabelCluster},
+		{Action: "replace", SourceLabels: []monitoringv1.LabelName{monitoringv1.LabelName(podLabel(naming.LabelComponent))}, TargetLabel: naming.MetricLabelPool},
 		// robustmq.io/role-meta: "true" becomes role_meta="true"; roles a pod lacks add no label.
-		{Action: "labelmap", Regex: podLabel(naming.LabelRolePrefix) + "(.+)", Replacement: ptr.To(LabelRolePrefix + "${1}")},
+		{Action: "labelmap", Regex: podLabel(naming.LabelRolePrefix) + "(.+)", Replacement: ptr.To(naming.MetricLabelRolePrefix + "${1}")},
 	}
 }
 

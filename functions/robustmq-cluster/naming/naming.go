@@ -19,6 +19,12 @@ const (
 
 	// LabelRolePrefix + role = "true" marks pods by RobustMQ role, for client Services and NetworkPolicies.
 	LabelRolePrefix = "robustmq.io/role-"
+	// MetricLabelRolePrefix + role = "true" is the Prometheus target label the ServiceMonitor maps each
+	// LabelRolePrefix pod label to (Prometheus label names cannot hold '.', '/' or '-').
+	MetricLabelRolePrefix = "role_"
+	// MetricLabelCluster and MetricLabelPool are the target labels holding LabelInstance and LabelComponent.
+	MetricLabelCluster = "cluster"
+	MetricLabelPool    = "pool"
 
 	// PodIndexLabel is set by the StatefulSet controller (Kubernetes ≥ 1.28) to the pod's ordinal.
 	PodIndexLabel = "apps.kubernetes.io/pod-index"
@@ -33,6 +39,11 @@ const (
 	AppName       = "robustmq"
 	FunctionName  = "robustmq-cluster"
 	ManagedByName = "robustmq-kpt"
+
+	// ContainerName is the broker container of every pod; restart alerts select by it.
+	ContainerName = "robustmq"
+	// DataVolume is the data volume and claim template: a data PVC is <DataVolume>-<statefulset>-<ordinal>.
+	DataVolume = "data"
 )
 
 // Cluster holds what every name is derived from.
@@ -53,11 +64,27 @@ func (c Cluster) PDB(pool string) string             { return c.Name + "-" + poo
 func (c Cluster) ClientService() string              { return c.Name }
 func (c Cluster) ServiceAccount() string             { return c.Name }
 func (c Cluster) TLSSecret() string                  { return c.Name + "-tls" }
+func (c Cluster) ServiceMonitor() string             { return c.Name }
+func (c Cluster) PrometheusRule() string             { return c.Name }
+
+// NetworkPolicy is the policy that opens one kind of traffic, e.g. "peers-engine".
+func (c Cluster) NetworkPolicy(kind string) string { return c.Name + "-" + kind }
+
+// NetworkTable is the local-config ConfigMap holding the "who can reach what" table.
+func (c Cluster) NetworkTable() string { return c.Name + "-network" }
+
+// Dashboard is the ConfigMap or GrafanaDashboard of one board, e.g. "overview".
+func (c Cluster) Dashboard(kind string) string { return c.Name + "-dashboard-" + kind }
+
+// Pod is the name of a pool's pod: <statefulset>-<ordinal>.
+func (c Cluster) Pod(pool string, ordinal int32) string {
+	return fmt.Sprintf("%s-%d", c.StatefulSet(pool), ordinal)
+}
 
 // PodHost is the DNS name of a pod relative to its namespace. It resolves through the pod's search domains
 // (<ns>.svc.<cluster-domain>), so it holds whatever the namespace and cluster domain turn out to be.
 func (c Cluster) PodHost(pool string, ordinal int32) string {
-	return fmt.Sprintf("%s-%d.%s", c.StatefulSet(pool), ordinal, c.HeadlessService(pool))
+	return c.Pod(pool, ordinal) + "." + c.HeadlessService(pool)
 }
 
 // Labels are on every object of the cluster.
@@ -91,10 +118,10 @@ func (c Cluster) RoleSelector(r v1alpha1.Role) map[string]string {
 }
 
 // PoolLabels are on the pool's objects and pods: the cluster labels, the pool and its roles.
-func (c Cluster) PoolLabels(p *v1alpha1.Pool) map[string]string {
+func (c Cluster) PoolLabels(pool string, roles []v1alpha1.Role) map[string]string {
 	l := c.Labels()
-	l[LabelComponent] = p.Name
-	for _, r := range p.Roles {
+	l[LabelComponent] = pool
+	for _, r := range roles {
 		l[LabelRolePrefix+string(r)] = "true"
 	}
 	return l

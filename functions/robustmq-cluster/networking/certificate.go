@@ -2,14 +2,11 @@ package networking
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // ClusterDomain is the DNS suffix written into certificates. Other cluster domains go in extraDNSNames.
@@ -49,37 +46,15 @@ type CertificatePrivateKey struct {
 	Encoding       string `json:"encoding,omitempty"`
 }
 
-// DeepCopyObject makes Certificate a runtime.Object.
-func (c *Certificate) DeepCopyObject() runtime.Object {
-	out := *c
-	c.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
-	out.Spec.DNSNames = slices.Clone(c.Spec.DNSNames)
-	out.Spec.Usages = slices.Clone(c.Spec.Usages)
-	if t := c.Spec.SecretTemplate; t != nil {
-		out.Spec.SecretTemplate = &CertificateSecretTemplate{Labels: maps.Clone(t.Labels)}
-	}
-	if d := c.Spec.Duration; d != nil {
-		out.Spec.Duration = &metav1.Duration{Duration: d.Duration}
-	}
-	if d := c.Spec.RenewBefore; d != nil {
-		out.Spec.RenewBefore = &metav1.Duration{Duration: d.Duration}
-	}
-	if k := c.Spec.PrivateKey; k != nil {
-		pk := *k
-		out.Spec.PrivateKey = &pk
-	}
-	return &out
-}
-
 // TLSCertificate asks cert-manager for the listener certificate when spec.tls.certManager is set; nil otherwise.
 // The Secret is the one the StatefulSets mount. RobustMQ reads the pair once per listener start and never
-// reloads it (facts §11.6), so a renewed certificate takes effect only after a pod restart (docs/security.md).
-func TLSCertificate(c *v1alpha1.RobustMQCluster) *Certificate {
+// reloads it (docs/robustmq.md §11.6), so a renewed certificate takes effect only after a pod restart (docs/security.md).
+func TLSCertificate(c *topology.Cluster) *Certificate {
 	cm := c.Spec.TLS.CertManager
 	if cm == nil {
 		return nil
 	}
-	n := naming.For(c)
+	n := c.Names
 	return &Certificate{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "cert-manager.io/v1", Kind: "Certificate"},
 		ObjectMeta: n.Meta(n.TLSSecret(), n.Labels()),
@@ -101,8 +76,8 @@ func TLSCertificate(c *v1alpha1.RobustMQCluster) *Certificate {
 // DNSNames are the names clients may dial: every broker pod by its headless name (the only pods with TLS
 // listeners), the client Service, then extraDNSNames. The fully qualified forms need the namespace, so they are
 // written only when the cluster has one.
-func DNSNames(c *v1alpha1.RobustMQCluster) []string {
-	n := naming.For(c)
+func DNSNames(c *topology.Cluster) []string {
+	n := c.Names
 	var names []string
 	qualified := func(host string) []string {
 		if n.Namespace == "" {
@@ -110,14 +85,9 @@ func DNSNames(c *v1alpha1.RobustMQCluster) []string {
 		}
 		return []string{host + "." + n.Namespace + ".svc", host + "." + n.Namespace + ".svc." + ClusterDomain}
 	}
-	for i := range c.Spec.Pools {
-		p := &c.Spec.Pools[i]
-		if !p.Has(v1alpha1.RoleBroker) {
-			continue
-		}
-		for id := *p.BrokerIDStart; id < *p.BrokerIDStart+*p.Replicas; id++ {
-			host := n.PodHost(p.Name, id)
-			names = append(append(names, host), qualified(host)...)
+	for _, p := range c.PoolsWith(v1alpha1.RoleBroker) {
+		for _, pod := range p.Pods {
+			names = append(append(names, pod.Host), qualified(pod.Host)...)
 		}
 	}
 	svc := n.ClientService()

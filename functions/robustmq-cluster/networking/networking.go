@@ -3,11 +3,8 @@
 package networking
 
 import (
-	"strings"
-
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // Files, relative to the cluster's output folder. The Certificate gets a folder of its own because its CRD may be
@@ -20,18 +17,17 @@ const (
 // Build returns the cluster's network objects: with spec.networkPolicy.enabled, the NetworkPolicies and the
 // table; with spec.tls.certManager, the Certificate (the pods mount its Secret, so it is built whether or not
 // policies are).
-func Build(c *v1alpha1.RobustMQCluster) ([]manifests.Object, error) {
-	var out []manifests.Object
+func Build(c *topology.Cluster) ([]output.Object, error) {
+	var out []output.Object
 	if *c.Spec.NetworkPolicy.Enabled {
 		policies := NetworkPolicies(c)
-		prefix := naming.For(c).Name + "-"
 		for _, np := range policies {
-			out = append(out, manifests.Object{File: "networkpolicy-" + strings.TrimPrefix(np.Name, prefix) + ".yaml", Object: np})
+			out = append(out, output.Object{File: "networkpolicy-" + np.kind + ".yaml", Object: np.NetworkPolicy})
 		}
-		out = append(out, manifests.Object{File: TableFile, Object: TableConfigMap(c, policies)})
+		out = append(out, output.Object{File: TableFile, Object: TableConfigMap(c, objects(policies))})
 	}
 	if cert := TLSCertificate(c); cert != nil {
-		out = append(out, manifests.Object{File: CertificateFile, Object: cert})
+		out = append(out, output.Object{File: CertificateFile, Object: cert})
 	}
 	return out, nil
 }

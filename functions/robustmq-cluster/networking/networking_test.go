@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,22 +21,26 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/servertoml"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // cluster decodes, defaults and validates a cluster "rmq" in namespace "mq" with the given spec (YAML flow style).
-func cluster(t *testing.T, spec string) *v1alpha1.RobustMQCluster {
+func cluster(t *testing.T, spec string) *topology.Cluster {
 	t.Helper()
 	return decode(t, "metadata: {name: rmq, namespace: mq}\nspec: "+spec)
 }
 
-func decode(t *testing.T, doc string) *v1alpha1.RobustMQCluster {
+func decode(t *testing.T, doc string) *topology.Cluster {
 	t.Helper()
 	c, errs := v1alpha1.Decode([]byte("apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\n" + doc))
 	require.Empty(t, errs)
 	c.Default()
 	require.Empty(t, c.Validate())
-	return c
+	tc, err := topology.Resolve(c)
+	require.NoError(t, err)
+	return tc
 }
 
 const splitPools = `pools: [
@@ -48,7 +53,7 @@ const allExposed = `listeners: {
   kafka: {expose: true}, amqp: {expose: true},
   nats: {tcp: {expose: true}, tls: {expose: true}, websocket: {expose: true}, websocketTLS: {expose: true}}}`
 
-func policiesOf(objs []manifests.Object) []*networkingv1.NetworkPolicy {
+func policiesOf(objs []output.Object) []*networkingv1.NetworkPolicy {
 	var out []*networkingv1.NetworkPolicy
 	for _, o := range objs {
 		if np, ok := o.Object.(*networkingv1.NetworkPolicy); ok {
@@ -141,30 +146,28 @@ func TestPortsMatchServerTOML(t *testing.T) {
 			require.NoError(t, err)
 			policies := policiesOf(objs)
 			require.NotEmpty(t, policies)
-			n := naming.For(c)
-			for i := range c.Spec.Pools {
-				p := &c.Spec.Pools[i]
+			for _, p := range c.Pools {
 				cm, err := manifests.ConfigMap(c, p)
 				require.NoError(t, err)
 				want, wantPeer := tomlPorts(t, cm.Data[servertoml.ServerFile])
 
 				ingress, egress := map[portKey]bool{}, map[portKey]bool{}
 				for _, np := range policies {
-					if selects(np.Spec.PodSelector, n.PoolLabels(p)) {
+					if selects(np.Spec.PodSelector, p.Labels()) {
 						for _, r := range np.Spec.Ingress {
 							addPorts(ingress, r.Ports)
 						}
 					}
 					for _, r := range np.Spec.Egress {
 						for _, to := range r.To {
-							if to.NamespaceSelector == nil && to.IPBlock == nil && selects(*to.PodSelector, n.PoolLabels(p)) {
+							if to.NamespaceSelector == nil && to.IPBlock == nil && selects(*to.PodSelector, p.Labels()) {
 								addPorts(egress, r.Ports)
 							}
 						}
 					}
 				}
 				closed := map[portKey]bool{}
-				for _, np := range ClosedPorts(&c.Spec) {
+				for _, np := range c.Ports.Closed {
 					if p.Has(np.Role) {
 						closed[portKey{np.Port, np.Protocol}] = true
 					}
@@ -189,7 +192,7 @@ func TestPolicyInvariants(t *testing.T) {
 	c := cluster(t, `{environment: prod, `+splitPools+`, networkPolicy: {clients: [{cidr: 10.0.0.0/8}]}}`)
 	objs, err := Build(c)
 	require.NoError(t, err)
-	n := naming.For(c)
+	n := c.Names
 	files, names := map[string]bool{}, map[string]bool{}
 	for _, o := range objs {
 		assert.False(t, files[o.File], "file %s written twice", o.File)
@@ -228,7 +231,7 @@ func TestPolicyInvariants(t *testing.T) {
 	assert.True(t, files["networkpolicy-clients-broker.yaml"])
 }
 
-func findPolicy(t *testing.T, objs []manifests.Object, name string) *networkingv1.NetworkPolicy {
+func findPolicy(t *testing.T, objs []output.Object, name string) *networkingv1.NetworkPolicy {
 	t.Helper()
 	for _, np := range policiesOf(objs) {
 		if np.Name == name {
@@ -243,7 +246,7 @@ func TestPeersOnlyFromOwnPods(t *testing.T) {
 	c := cluster(t, `{environment: prod, `+splitPools+`}`)
 	objs, err := Build(c)
 	require.NoError(t, err)
-	n := naming.For(c)
+	n := c.Names
 	own := []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: n.Selector()}}}
 
 	peers := findPolicy(t, objs, "rmq-peers")
@@ -286,7 +289,7 @@ func TestClients(t *testing.T) {
 		objs, err := Build(c)
 		require.NoError(t, err)
 		p := findPolicy(t, objs, "rmq-clients-broker")
-		assert.Equal(t, naming.For(c).RoleSelector(v1alpha1.RoleBroker), p.Spec.PodSelector.MatchLabels)
+		assert.Equal(t, c.Names.RoleSelector(v1alpha1.RoleBroker), p.Spec.PodSelector.MatchLabels)
 		assert.Equal(t, []string{"1885/TCP", "8085/TCP", "9083/UDP"}, portList(p.Spec.Ingress[0].Ports))
 		assert.Equal(t, []networkingv1.NetworkPolicyPeer{
 			{IPBlock: &networkingv1.IPBlock{CIDR: "10.0.0.0/8", Except: []string{"10.1.0.0/16"}}},
@@ -310,7 +313,7 @@ func TestAdmin(t *testing.T) {
 	objs, err := Build(c)
 	require.NoError(t, err)
 	p := findPolicy(t, objs, "rmq-admin")
-	assert.Equal(t, naming.For(c).Selector(), p.Spec.PodSelector.MatchLabels)
+	assert.Equal(t, c.Names.Selector(), p.Spec.PodSelector.MatchLabels)
 	require.Len(t, p.Spec.Ingress, 1)
 	assert.Equal(t, []string{"58080/TCP"}, portList(p.Spec.Ingress[0].Ports), "the admin policy opens the http port only")
 	assert.Equal(t, []networkingv1.NetworkPolicyPeer{
@@ -391,7 +394,7 @@ func TestTable(t *testing.T) {
 		}
 	}
 	require.NotNil(t, cm, "the table is written to %s", TableFile)
-	assert.Equal(t, "true", cm.Annotations[AnnotationLocalConfig])
+	assert.Equal(t, "true", cm.Annotations[fn.KptLocalConfig])
 	assert.Equal(t, "rmq-network", cm.Name)
 	md := cm.Data[TableKey]
 	for _, np := range policiesOf(objs) {
@@ -421,7 +424,7 @@ func TestTable(t *testing.T) {
 			wantEg += len(r.Ports) * len(r.To)
 		}
 	}
-	assert.Len(t, ingress, wantIn+len(ClosedPorts(&c.Spec)))
+	assert.Len(t, ingress, wantIn+len(c.Ports.Closed))
 	assert.Len(t, egress, wantEg)
 }
 
@@ -439,7 +442,7 @@ func TestCertificate(t *testing.T) {
 		assert.Equal(t, "Certificate", cert.Kind)
 		assert.Equal(t, "rmq-tls", cert.Name)
 		assert.Equal(t, "mq", cert.Namespace)
-		assert.Equal(t, naming.For(c).TLSSecret(), cert.Spec.SecretName)
+		assert.Equal(t, c.Names.TLSSecret(), cert.Spec.SecretName)
 		assert.Equal(t, IssuerRef{Name: "ca", Kind: "ClusterIssuer", Group: "cert-manager.io"}, cert.Spec.IssuerRef)
 		assert.Equal(t, 2160*time.Hour, cert.Spec.Duration.Duration)
 		assert.Equal(t, 360*time.Hour, cert.Spec.RenewBefore.Duration)
@@ -474,14 +477,6 @@ spec: {tls: {certManager: {issuerRef: {name: ca}}}}`)
 		assert.Equal(t, "rmq-tls", spec["secretName"])
 		assert.Equal(t, map[string]any{"rotationPolicy": "Always", "encoding": "PKCS8"}, spec["privateKey"])
 		assert.Equal(t, "cert-manager.io/v1", m["apiVersion"])
-
-		cp := cert.DeepCopyObject().(*Certificate)
-		cp.Spec.DNSNames[0] = "changed"
-		cp.Labels["x"] = "y"
-		cp.Spec.Duration.Duration = time.Hour
-		assert.NotEqual(t, "changed", cert.Spec.DNSNames[0])
-		assert.NotContains(t, cert.Labels, "x")
-		assert.Equal(t, 2160*time.Hour, cert.Spec.Duration.Duration)
 	})
 }
 

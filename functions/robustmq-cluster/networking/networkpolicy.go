@@ -8,36 +8,48 @@ import (
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // NetworkPolicies isolates the cluster's pods: everything is denied, then each policy opens one kind of traffic.
 // Policies are additive, so each one stays readable on its own. Every port comes from the same model that
-// writes server.toml (Spec.Ports), so a port change can never leave a listener closed or a stale port open.
-func NetworkPolicies(c *v1alpha1.RobustMQCluster) []*networkingv1.NetworkPolicy {
-	out := []*networkingv1.NetworkPolicy{defaultDeny(c)}
+// writes server.toml (topology.Ports), so a port change can never leave a listener closed or a stale port open.
+func NetworkPolicies(c *topology.Cluster) []Policy {
+	out := []Policy{defaultDeny(c)}
 	out = append(out, peerPolicies(c)...)
 	out = append(out, clientPolicies(c)...)
-	if admin := adminPolicy(c); admin != nil {
-		out = append(out, admin)
+	return append(out, adminPolicy(c), egressPolicy(c))
+}
+
+// Policy is a NetworkPolicy and its kind, the part of its name after the cluster's (naming.NetworkPolicy).
+type Policy struct {
+	*networkingv1.NetworkPolicy
+	kind string
+}
+
+func objects(policies []Policy) []*networkingv1.NetworkPolicy {
+	out := make([]*networkingv1.NetworkPolicy, len(policies))
+	for i, p := range policies {
+		out[i] = p.NetworkPolicy
 	}
-	return append(out, egressPolicy(c))
+	return out
 }
 
 // defaultDeny selects every pod of the cluster for both directions without allowing anything, so a port no
 // other policy names (a listener not exposed, a future one) stays closed.
-func defaultDeny(c *v1alpha1.RobustMQCluster) *networkingv1.NetworkPolicy {
-	n := naming.For(c)
-	return policy(n, "default-deny", n.Selector(), []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress})
+func defaultDeny(c *topology.Cluster) Policy {
+	n := c.Names
+	return policy(n, kindDefaultDeny, n.Selector(), []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress})
 }
 
 // peerPolicies open the inter-node ports to the cluster's own pods only: gRPC (Raft and node calls) and http on
 // every pod, since the admin API proxies requests such as config/get?broker_id to the other nodes' http_addr
-// (facts §11.6), and the engine port on engine pods. One policy per role keeps a port closed on pods that do
+// (docs/robustmq.md §11.6), and the engine port on engine pods. One policy per role keeps a port closed on pods that do
 // not listen on it.
-func peerPolicies(c *v1alpha1.RobustMQCluster) []*networkingv1.NetworkPolicy {
-	n := naming.For(c)
-	var out []*networkingv1.NetworkPolicy
-	for _, g := range byRole(c, PeerPorts(&c.Spec)) {
+func peerPolicies(c *topology.Cluster) []Policy {
+	n := c.Names
+	var out []Policy
+	for _, g := range byRole(c, c.Ports.Peer) {
 		p := policy(n, suffix("peers", g.role), podsOf(n, g.role), []networkingv1.PolicyType{networkingv1.PolicyTypeIngress})
 		p.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
 			From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: n.Selector()}}},
@@ -51,10 +63,10 @@ func peerPolicies(c *v1alpha1.RobustMQCluster) []*networkingv1.NetworkPolicy {
 // clientPolicies open the exposed listeners to spec.networkPolicy.clients. Empty means from anywhere, so that
 // turning policies on never silently cuts clients off. With no listener exposed there is no policy at all: a rule
 // without ports would open every port.
-func clientPolicies(c *v1alpha1.RobustMQCluster) []*networkingv1.NetworkPolicy {
-	n := naming.For(c)
-	var out []*networkingv1.NetworkPolicy
-	for _, g := range byRole(c, ClientPorts(&c.Spec)) {
+func clientPolicies(c *topology.Cluster) []Policy {
+	n := c.Names
+	var out []Policy
+	for _, g := range byRole(c, c.Ports.Exposed) {
 		p := policy(n, suffix("clients", g.role), podsOf(n, g.role), []networkingv1.PolicyType{networkingv1.PolicyTypeIngress})
 		p.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
 			From:  peers(c.Spec.NetworkPolicy.Clients),
@@ -66,15 +78,12 @@ func clientPolicies(c *v1alpha1.RobustMQCluster) []*networkingv1.NetworkPolicy {
 }
 
 // adminPolicy opens the http port to Prometheus and the admin peers only. The same port serves /metrics, the
-// admin API (token, or none from loopback) and /mcp without any authentication (facts §11.9), so it is never
-// opened wider by default.
-func adminPolicy(c *v1alpha1.RobustMQCluster) *networkingv1.NetworkPolicy {
-	n := naming.For(c)
+// admin API (token, or none from loopback) and /mcp without any authentication (docs/robustmq.md §11.9), so it is
+// never opened wider by default.
+func adminPolicy(c *topology.Cluster) Policy {
+	n := c.Names
 	s := &c.Spec
-	ports := AdminPorts(s)
-	if len(ports) == 0 {
-		return nil // a rule without ports would open every port
-	}
+	ports := []v1alpha1.NamedPort{c.Ports.Admin}
 	p := policy(n, "admin", n.Selector(), []networkingv1.PolicyType{networkingv1.PolicyTypeIngress})
 	from := []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
 		MatchLabels: map[string]string{corev1.LabelMetadataName: s.Monitoring.Namespace},
@@ -89,8 +98,8 @@ func adminPolicy(c *v1alpha1.RobustMQCluster) *networkingv1.NetworkPolicy {
 // egressPolicy lets the pods resolve names (meta_addrs are DNS names) and reach each other on the peer ports,
 // nothing else: RobustMQ never calls the Kubernetes API, and connectors to outside systems need a policy of
 // their own (docs/security.md).
-func egressPolicy(c *v1alpha1.RobustMQCluster) *networkingv1.NetworkPolicy {
-	n := naming.For(c)
+func egressPolicy(c *topology.Cluster) Policy {
+	n := c.Names
 	dns := c.Spec.NetworkPolicy.DNS
 	p := policy(n, "egress", n.Selector(), []networkingv1.PolicyType{networkingv1.PolicyTypeEgress})
 	p.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{
@@ -100,58 +109,13 @@ func egressPolicy(c *v1alpha1.RobustMQCluster) *networkingv1.NetworkPolicy {
 			{Name: "dns-tcp", Port: *dns.Port, Protocol: corev1.ProtocolTCP},
 		}),
 	}}
-	for _, g := range byRole(c, PeerPorts(&c.Spec)) {
+	for _, g := range byRole(c, c.Ports.Peer) {
 		p.Spec.Egress = append(p.Spec.Egress, networkingv1.NetworkPolicyEgressRule{
 			To:    []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: podsOf(n, g.role)}}},
 			Ports: policyPorts(g.ports),
 		})
 	}
 	return p
-}
-
-// PeerPorts are the fixed inter-node ports of the model (they have no spec path).
-func PeerPorts(s *v1alpha1.Spec) []v1alpha1.NamedPort {
-	var out []v1alpha1.NamedPort
-	for _, np := range s.Ports() {
-		if np.Path == "" {
-			out = append(out, np)
-		}
-	}
-	return out
-}
-
-// ClientPorts are the client listeners marked expose, the same ones the client Service carries.
-func ClientPorts(s *v1alpha1.Spec) []v1alpha1.NamedPort {
-	var out []v1alpha1.NamedPort
-	for _, np := range s.Ports() {
-		if np.Path != "" && np.Expose {
-			out = append(out, np)
-		}
-	}
-	return out
-}
-
-// ClosedPorts are the client listeners not exposed. RobustMQ listens on them anyway (it has no per-listener
-// switch), so only the default deny keeps them shut.
-func ClosedPorts(s *v1alpha1.Spec) []v1alpha1.NamedPort {
-	var out []v1alpha1.NamedPort
-	for _, np := range s.Ports() {
-		if np.Path != "" && !np.Expose {
-			out = append(out, np)
-		}
-	}
-	return out
-}
-
-// AdminPorts is the admin http port of the model (a slice, so callers handle its absence explicitly).
-func AdminPorts(s *v1alpha1.Spec) []v1alpha1.NamedPort {
-	var out []v1alpha1.NamedPort
-	for _, np := range PeerPorts(s) {
-		if np.Port == v1alpha1.HTTPPort {
-			out = append(out, np)
-		}
-	}
-	return out
 }
 
 // portGroup is the ports one set of pods listens on: every pod (role "") or the pods of one role.
@@ -161,11 +125,11 @@ type portGroup struct {
 }
 
 // byRole groups ports by the role that listens on them, in the model's order, and leaves out roles no pool runs.
-func byRole(c *v1alpha1.RobustMQCluster, ports []v1alpha1.NamedPort) []portGroup {
+func byRole(c *topology.Cluster, ports []v1alpha1.NamedPort) []portGroup {
 	var groups []portGroup
 	index := map[v1alpha1.Role]int{}
 	for _, np := range ports {
-		if np.Role != "" && !runs(c, np.Role) {
+		if np.Role != "" && !c.Runs(np.Role) {
 			continue
 		}
 		i, ok := index[np.Role]
@@ -177,15 +141,6 @@ func byRole(c *v1alpha1.RobustMQCluster, ports []v1alpha1.NamedPort) []portGroup
 		groups[i].ports = append(groups[i].ports, np)
 	}
 	return groups
-}
-
-func runs(c *v1alpha1.RobustMQCluster, r v1alpha1.Role) bool {
-	for i := range c.Spec.Pools {
-		if c.Spec.Pools[i].Has(r) {
-			return true
-		}
-	}
-	return false
 }
 
 // podsOf selects every pod of the cluster, or those of one role.
@@ -203,15 +158,18 @@ func suffix(base string, r v1alpha1.Role) string {
 	return base + "-" + string(r)
 }
 
-func policy(n naming.Cluster, name string, pods map[string]string, types []networkingv1.PolicyType) *networkingv1.NetworkPolicy {
-	return &networkingv1.NetworkPolicy{
+// kindDefaultDeny is the policy that denies whatever no other policy opens; the table names it.
+const kindDefaultDeny = "default-deny"
+
+func policy(n naming.Cluster, kind string, pods map[string]string, types []networkingv1.PolicyType) Policy {
+	return Policy{kind: kind, NetworkPolicy: &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: n.Meta(n.Name+"-"+name, n.Labels()),
+		ObjectMeta: n.Meta(n.NetworkPolicy(kind), n.Labels()),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: pods},
 			PolicyTypes: types,
 		},
-	}
+	}}
 }
 
 // policyPorts are numeric, not named: a number means the same thing to every CNI and to a reviewer.

@@ -10,16 +10,15 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
-const (
-	// TableKey is the ConfigMap key holding the table.
-	TableKey = "NETWORK.md"
-	// AnnotationLocalConfig keeps the table out of `kpt live apply` and kustomize output: it is for reviewers.
-	AnnotationLocalConfig = "config.kubernetes.io/local-config"
-)
+// TableKey is the ConfigMap key holding the table.
+const TableKey = "NETWORK.md"
 
 // Row is one flow the policies allow, or one listener they keep closed.
 type Row struct {
@@ -29,10 +28,11 @@ type Row struct {
 // TableConfigMap holds NETWORK.md, the "who can reach what" table, so reviewers see access changes in the diff
 // of a render. A KRM function can only emit KRM objects (kpt 1.0.0-beta.56 refuses any other output item with
 // "output resource list must contain only KRM resources"), hence a local-config ConfigMap and not a .md file.
-func TableConfigMap(c *v1alpha1.RobustMQCluster, policies []*networkingv1.NetworkPolicy) *corev1.ConfigMap {
-	n := naming.For(c)
-	meta := n.Meta(n.Name+"-network", n.Labels())
-	meta.Annotations[AnnotationLocalConfig] = "true"
+func TableConfigMap(c *topology.Cluster, policies []*networkingv1.NetworkPolicy) *corev1.ConfigMap {
+	n := c.Names
+	meta := n.Meta(n.NetworkTable(), n.Labels())
+	// Local config stays out of `kpt live apply` and kustomize output: the table is for reviewers.
+	meta.Annotations[fn.KptLocalConfig] = "true"
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: meta,
@@ -41,8 +41,8 @@ func TableConfigMap(c *v1alpha1.RobustMQCluster, policies []*networkingv1.Networ
 }
 
 // Markdown renders the table from the policies themselves, so it cannot disagree with them.
-func Markdown(c *v1alpha1.RobustMQCluster, policies []*networkingv1.NetworkPolicy) string {
-	n := naming.For(c)
+func Markdown(c *topology.Cluster, policies []*networkingv1.NetworkPolicy) string {
+	n := c.Names
 	ingress, egress := Rows(c, policies)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Who can reach what: RobustMQ cluster %s\n\n", n.Name)
@@ -51,12 +51,12 @@ func Markdown(c *v1alpha1.RobustMQCluster, policies []*networkingv1.NetworkPolic
 	b.WriteString("NetworkPolicy.\n\n")
 	b.WriteString("## Ingress: who may connect to the pods\n\n")
 	writeRows(&b, ingress)
-	fmt.Fprintf(&b, "\nAny other ingress is denied by %s-default-deny.\n\n", n.Name)
+	fmt.Fprintf(&b, "\nAny other ingress is denied by %s.\n\n", n.NetworkPolicy(kindDefaultDeny))
 	b.WriteString("## Egress: where the pods may connect\n\n")
 	writeRows(&b, egress)
-	fmt.Fprintf(&b, "\nAny other egress is denied by %s-default-deny.\n\n", n.Name)
+	fmt.Fprintf(&b, "\nAny other egress is denied by %s.\n\n", n.NetworkPolicy(kindDefaultDeny))
 	b.WriteString("## Exposure of the http port\n\n")
-	fmt.Fprintf(&b, "Port %d (http) serves Prometheus /metrics without authentication; the admin API under /api, which needs a\n", v1alpha1.HTTPPort)
+	fmt.Fprintf(&b, "Port %d (http) serves Prometheus /metrics without authentication; the admin API under /api, which needs a\n", c.Ports.Admin.Port)
 	b.WriteString("JWT from the public POST /api/v1/login except from loopback, and can read and change the cluster config,\n")
 	b.WriteString("passwords included; the web UI; and the mq9 MCP endpoint /mcp, which has no authentication at all: whoever\n")
 	b.WriteString("reaches the port can use /mcp. `kubectl port-forward`, `kubectl exec` and service-mesh sidecars arrive from\n")
@@ -78,9 +78,8 @@ func writeRows(b *strings.Builder, rows []Row) {
 }
 
 // Rows lists the allowed flows of the policies, in policy order, plus one row per listener kept closed.
-func Rows(c *v1alpha1.RobustMQCluster, policies []*networkingv1.NetworkPolicy) (ingress, egress []Row) {
-	n := naming.For(c)
-	s := &c.Spec
+func Rows(c *topology.Cluster, policies []*networkingv1.NetworkPolicy) (ingress, egress []Row) {
+	n := c.Names
 	for _, p := range policies {
 		pods := podsText(c, p.Spec.PodSelector.MatchLabels)
 		for _, rule := range p.Spec.Ingress {
@@ -93,20 +92,20 @@ func Rows(c *v1alpha1.RobustMQCluster, policies []*networkingv1.NetworkPolicy) (
 			}
 			for _, port := range rule.Ports {
 				for _, src := range sources {
-					ingress = append(ingress, row(s, src, pods, port, p.Name))
+					ingress = append(ingress, row(c, src, pods, port, p.Name))
 				}
 			}
 		}
 		for _, rule := range p.Spec.Egress {
 			for _, port := range rule.Ports {
 				for _, peer := range rule.To {
-					egress = append(egress, row(s, pods, peerText(c, peer), port, p.Name))
+					egress = append(egress, row(c, pods, peerText(c, peer), port, p.Name))
 				}
 			}
 		}
 	}
-	for _, np := range ClosedPorts(s) {
-		if !runs(c, np.Role) {
+	for _, np := range c.Ports.Closed {
+		if !c.Runs(np.Role) {
 			continue
 		}
 		ingress = append(ingress, Row{
@@ -114,14 +113,14 @@ func Rows(c *v1alpha1.RobustMQCluster, policies []*networkingv1.NetworkPolicy) (
 			Target:   podsText(c, podsOf(n, np.Role)),
 			Port:     fmt.Sprint(np.Port),
 			Protocol: string(np.Protocol),
-			Serves:   serves(s, np.Port, np.Protocol),
-			Policy:   n.Name + "-default-deny",
+			Serves:   serves(c, np.Port, np.Protocol),
+			Policy:   n.NetworkPolicy(kindDefaultDeny),
 		})
 	}
 	return ingress, egress
 }
 
-func row(s *v1alpha1.Spec, source, target string, port networkingv1.NetworkPolicyPort, policy string) Row {
+func row(c *topology.Cluster, source, target string, port networkingv1.NetworkPolicyPort, policy string) Row {
 	proto := corev1.ProtocolTCP
 	if port.Protocol != nil {
 		proto = *port.Protocol
@@ -131,42 +130,41 @@ func row(s *v1alpha1.Spec, source, target string, port networkingv1.NetworkPolic
 		Target:   target,
 		Port:     port.Port.String(),
 		Protocol: string(proto),
-		Serves:   serves(s, port.Port.IntVal, proto),
+		Serves:   serves(c, port.Port.IntVal, proto),
 		Policy:   policy,
 	}
 }
 
 // serves names what listens on a port, from the same model.
-func serves(s *v1alpha1.Spec, port int32, proto corev1.Protocol) string {
-	for _, np := range s.Ports() {
+func serves(c *topology.Cluster, port int32, proto corev1.Protocol) string {
+	for _, np := range c.Ports.All {
 		if np.Port != port || np.Protocol != proto {
 			continue
 		}
 		switch {
 		case np.Path != "":
 			return fmt.Sprintf("%s (spec.listeners.%s)", np.Name, np.Path)
-		case np.Port == v1alpha1.HTTPPort:
+		case np == c.Ports.Admin:
 			return "http: /metrics, admin API, /mcp (no auth), web UI"
-		case np.Port == v1alpha1.GRPCPort:
+		case np == c.Ports.GRPC:
 			return "grpc: node calls, meta Raft"
-		case np.Port == v1alpha1.EnginePort:
+		case np == c.Ports.Engine:
 			return "engine: storage reads, writes, replication"
 		default:
 			return np.Name
 		}
 	}
-	if port == *s.NetworkPolicy.DNS.Port {
+	if port == *c.Spec.NetworkPolicy.DNS.Port {
 		return "DNS"
 	}
 	return ""
 }
 
 // podsText names the pods a selector of the cluster picks, with the pools they belong to.
-func podsText(c *v1alpha1.RobustMQCluster, sel map[string]string) string {
+func podsText(c *topology.Cluster, sel map[string]string) string {
 	var pools []string
-	for i := range c.Spec.Pools {
-		p := &c.Spec.Pools[i]
-		if matches(sel, naming.For(c).PoolLabels(p)) {
+	for _, p := range c.Pools {
+		if matches(sel, p.Labels()) {
 			pools = append(pools, p.Name)
 		}
 	}
@@ -189,8 +187,8 @@ func matches(sel, labels map[string]string) bool {
 }
 
 // peerText describes a peer the way a reviewer thinks of it.
-func peerText(c *v1alpha1.RobustMQCluster, p networkingv1.NetworkPolicyPeer) string {
-	n := naming.For(c)
+func peerText(c *topology.Cluster, p networkingv1.NetworkPolicyPeer) string {
+	n := c.Names
 	if p.IPBlock != nil {
 		if len(p.IPBlock.Except) == 0 {
 			return "cidr " + p.IPBlock.CIDR

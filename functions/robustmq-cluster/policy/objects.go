@@ -11,19 +11,20 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/servertoml"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // The object rules re-check what the builders promise. They guard against a builder regressing, and they hold
 // for objects other builders add later, whoever writes them.
 
 // podSecurity: the restricted Pod Security Standard, plus a read-only root filesystem, which RobustMQ allows
-// since it writes only to its data and log volumes (facts §11.8).
-func podSecurity(o runtime.Object) []Finding {
+// since it writes only to its data and log volumes (docs/robustmq.md §11.8).
+func podSecurity(o any) []Finding {
 	spec, prefix, ok := podSpecOf(o)
 	if !ok {
 		return nil
@@ -69,7 +70,7 @@ func podSecurity(o runtime.Object) []Finding {
 
 // resources: without requests the scheduler overpacks nodes, and without limits one broker under load starves
 // its neighbours.
-func resources(o runtime.Object) []Finding {
+func resources(o any) []Finding {
 	spec, prefix, ok := podSpecOf(o)
 	if !ok {
 		return nil
@@ -96,7 +97,7 @@ func resources(o runtime.Object) []Finding {
 }
 
 // serviceAccountToken: RobustMQ never calls the Kubernetes API, so a mounted token would only serve an attacker.
-func serviceAccountToken(o runtime.Object) []Finding {
+func serviceAccountToken(o any) []Finding {
 	if sa, ok := o.(*corev1.ServiceAccount); ok {
 		if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
 			return []Finding{{Rule: RuleServiceAccountToken, Field: at(o, "automountServiceAccountToken"),
@@ -114,14 +115,14 @@ func serviceAccountToken(o runtime.Object) []Finding {
 
 // plaintextExposed: a NodePort or LoadBalancer Service carries traffic from outside the cluster, where plain-text
 // credentials and messages can be read on the way. Ports are matched to the model by target port name or number.
-func plaintextExposed(c *v1alpha1.RobustMQCluster, o runtime.Object) []Finding {
+func plaintextExposed(c *topology.Cluster, o any) []Finding {
 	svc, ok := o.(*corev1.Service)
 	if !ok || (svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer) {
 		return nil
 	}
 	var out []Finding
 	for i, sp := range svc.Spec.Ports {
-		np, known := modelPort(&c.Spec, sp)
+		np, known := modelPort(c, sp)
 		if known && np.TLS {
 			continue
 		}
@@ -131,7 +132,7 @@ func plaintextExposed(c *v1alpha1.RobustMQCluster, o runtime.Object) []Finding {
 			f.Field = "spec.listeners." + np.Path + ".expose"
 			f.Message = fmt.Sprintf("plain-text listener %s (%d/%s) is on %s Service %s: credentials and messages cross the network "+
 				"unencrypted; expose only TLS listeners outside the cluster, or keep spec.service.type ClusterIP", np.Name, np.Port, np.Protocol, svc.Spec.Type, svc.Name)
-		case known && np.Port == v1alpha1.HTTPPort:
+		case known && np == c.Ports.Admin:
 			f.Message = fmt.Sprintf("the http port %d is on %s Service %s: it serves the admin API and /mcp, which has no "+
 				"authentication; never expose it outside the cluster", np.Port, svc.Spec.Type, svc.Name)
 		default:
@@ -142,7 +143,7 @@ func plaintextExposed(c *v1alpha1.RobustMQCluster, o runtime.Object) []Finding {
 	return out
 }
 
-func modelPort(s *v1alpha1.Spec, sp corev1.ServicePort) (v1alpha1.NamedPort, bool) {
+func modelPort(c *topology.Cluster, sp corev1.ServicePort) (v1alpha1.NamedPort, bool) {
 	proto := sp.Protocol
 	if proto == "" {
 		proto = corev1.ProtocolTCP
@@ -151,7 +152,7 @@ func modelPort(s *v1alpha1.Spec, sp corev1.ServicePort) (v1alpha1.NamedPort, boo
 	if target.Type == intstr.Int && target.IntVal == 0 {
 		target = intstr.FromInt32(sp.Port)
 	}
-	for _, np := range s.Ports() {
+	for _, np := range c.Ports.All {
 		if np.Protocol != proto {
 			continue
 		}
@@ -162,20 +163,12 @@ func modelPort(s *v1alpha1.Spec, sp corev1.ServicePort) (v1alpha1.NamedPort, boo
 	return v1alpha1.NamedPort{}, false
 }
 
-// credentialKeys are the server.toml keys that hold credentials (facts §2). They may reach the server only from
-// Secrets: written empty into server.toml, filled at start-up through the env override.
-var credentialKeys = []string{
-	"admin.username", "admin.password", "admin.jwt_secret",
-	"mqtt_runtime.auth.default_user", "mqtt_runtime.auth.default_password",
-	"llm_client.token",
-}
-
 // secretRef is the only literal value an override of a credential may have: a TOML literal string around a
 // reference to an earlier variable, which the kubelet expands (manifests.secretEnv).
 var secretRef = regexp.MustCompile(`^'\$\(([A-Za-z_][A-Za-z0-9_]*)\)'$`)
 
 // inlineSecrets: a credential written into a manifest ends up in Git. Messages never quote the value.
-func inlineSecrets(o runtime.Object) []Finding {
+func inlineSecrets(o any) []Finding {
 	if cm, ok := o.(*corev1.ConfigMap); ok {
 		return inlineSecretsInConfig(cm)
 	}
@@ -184,8 +177,8 @@ func inlineSecrets(o runtime.Object) []Finding {
 		return nil
 	}
 	overrides := map[string]string{}
-	for _, k := range credentialKeys {
-		overrides[servertoml.EnvOverride(k)] = k
+	for _, k := range configkeys.CredentialKeys {
+		overrides[configkeys.EnvOverride(k)] = k
 	}
 	var out []Finding
 	for _, ct := range containers(spec, prefix) {
@@ -227,7 +220,7 @@ func inlineSecretsInConfig(cm *corev1.ConfigMap) []Finding {
 		if err := toml.Unmarshal([]byte(cm.Data[file]), &doc); err != nil {
 			continue // not a TOML this rule can read; other checks own its syntax
 		}
-		for _, k := range credentialKeys {
+		for _, k := range configkeys.CredentialKeys {
 			if v, ok := lookup(doc, k); ok && v != "" {
 				out = append(out, Finding{Rule: RuleInlineSecret, Field: at(cm, fmt.Sprintf("data[%s].%s", file, k)), Message: fmt.Sprintf(
 					"%s has a value in the ConfigMap; credentials come from Secrets through spec.auth", k)})
@@ -252,7 +245,7 @@ func lookup(doc map[string]any, dotted string) (any, bool) {
 
 // podSpecOf returns the pod spec of a workload and its field path. Only the kinds the function generates are
 // listed: each typed API package costs the function image hundreds of kilobytes.
-func podSpecOf(o runtime.Object) (*corev1.PodSpec, string, bool) {
+func podSpecOf(o any) (*corev1.PodSpec, string, bool) {
 	switch t := o.(type) {
 	case *appsv1.StatefulSet:
 		return &t.Spec.Template.Spec, "spec.template.spec", true
@@ -284,8 +277,11 @@ func containers(spec *corev1.PodSpec, prefix string) []container {
 }
 
 // at names a field of a generated object: "StatefulSet/rmq-node: spec.template.spec...".
-func at(o runtime.Object, path string) string {
-	kind := o.GetObjectKind().GroupVersionKind().Kind
+func at(o any, path string) string {
+	kind := ""
+	if k, ok := o.(interface{ GetObjectKind() schema.ObjectKind }); ok {
+		kind = k.GetObjectKind().GroupVersionKind().Kind
+	}
 	if kind == "" {
 		kind = strings.TrimPrefix(fmt.Sprintf("%T", o), "*")
 	}

@@ -4,7 +4,8 @@ package policy
 
 import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // Rule names are stable: users filter results by them, and the README lists them.
@@ -31,7 +32,7 @@ type Finding struct {
 
 // Check runs every rule on the defaulted cluster and its generated objects: first the rules on the spec, then
 // those on the objects, in object order, so results are stable from one render to the next.
-func Check(c *v1alpha1.RobustMQCluster, objs []manifests.Object) []Finding {
+func Check(c *topology.Cluster, objs []output.Object) []Finding {
 	var out []Finding
 	out = append(out, authSecrets(c)...)
 	out = append(out, selfSignedTLS(c)...)

@@ -13,9 +13,12 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/networking"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/servertoml"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // secure is a cluster that breaks no rule: credentials and TLS from Secrets, a release tag, policies on.
@@ -33,7 +36,7 @@ spec:
 var envs = []v1alpha1.Environment{v1alpha1.Dev, v1alpha1.Staging, v1alpha1.Prod}
 
 // render decodes the secure cluster, lets edit change it as a user would, then defaults, validates and builds it.
-func render(t *testing.T, env v1alpha1.Environment, edit func(*v1alpha1.RobustMQCluster)) (*v1alpha1.RobustMQCluster, []manifests.Object) {
+func render(t *testing.T, env v1alpha1.Environment, edit func(*v1alpha1.RobustMQCluster)) (*topology.Cluster, []output.Object) {
 	t.Helper()
 	c, errs := v1alpha1.Decode([]byte(secure))
 	require.Empty(t, errs)
@@ -43,14 +46,16 @@ func render(t *testing.T, env v1alpha1.Environment, edit func(*v1alpha1.RobustMQ
 	}
 	c.Default()
 	require.Empty(t, c.Validate())
-	objs, err := manifests.Build(c)
+	tc, err := topology.Resolve(c)
 	require.NoError(t, err)
-	more, err := networking.Build(c)
+	objs, err := manifests.Build(tc)
 	require.NoError(t, err)
-	return c, append(objs, more...)
+	more, err := networking.Build(tc)
+	require.NoError(t, err)
+	return tc, append(objs, more...)
 }
 
-func statefulSet(t *testing.T, objs []manifests.Object) *appsv1.StatefulSet {
+func statefulSet(t *testing.T, objs []output.Object) *appsv1.StatefulSet {
 	t.Helper()
 	for _, o := range objs {
 		if sts, ok := o.Object.(*appsv1.StatefulSet); ok {
@@ -61,12 +66,12 @@ func statefulSet(t *testing.T, objs []manifests.Object) *appsv1.StatefulSet {
 	return nil
 }
 
-func containerSC(t *testing.T, objs []manifests.Object) *corev1.SecurityContext {
+func containerSC(t *testing.T, objs []output.Object) *corev1.SecurityContext {
 	return statefulSet(t, objs).Spec.Template.Spec.Containers[0].SecurityContext
 }
 
 // envIndex finds a variable of the broker container, for exact field paths.
-func envIndex(t *testing.T, objs []manifests.Object, name string) int {
+func envIndex(t *testing.T, objs []output.Object, name string) int {
 	t.Helper()
 	for i, e := range statefulSet(t, objs).Spec.Template.Spec.Containers[0].Env {
 		if e.Name == name {
@@ -94,7 +99,7 @@ func TestRules(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		spec     func(*v1alpha1.RobustMQCluster)
-		objs     func(*testing.T, []manifests.Object) []want // edits the objects, returns the expected findings
+		objs     func(*testing.T, []output.Object) []want // edits the objects, returns the expected findings
 		want     []want
 		prodOnly bool
 	}{
@@ -151,7 +156,7 @@ func TestRules(t *testing.T) {
 			c.Spec.Listeners.MQTT.QUIC.Expose = ptr.To(true)
 		}},
 		{name: "plain-text listener on a ClusterIP Service", spec: func(c *v1alpha1.RobustMQCluster) { c.Spec.Listeners.Kafka.Expose = ptr.To(true) }},
-		{name: "http port on a LoadBalancer", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "http port on a LoadBalancer", objs: func(t *testing.T, objs []output.Object) []want {
 			for _, o := range objs {
 				if svc, ok := o.Object.(*corev1.Service); ok && svc.Name == "rmq" {
 					svc.Spec.Type = corev1.ServiceTypeLoadBalancer
@@ -166,41 +171,41 @@ func TestRules(t *testing.T) {
 		}},
 
 		// pod-security
-		{name: "runAsNonRoot unset", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "runAsNonRoot unset", objs: func(t *testing.T, objs []output.Object) []want {
 			statefulSet(t, objs).Spec.Template.Spec.SecurityContext.RunAsNonRoot = nil
 			containerSC(t, objs).RunAsNonRoot = nil
 			return []want{{RulePodSecurity, sts + ".containers[0].securityContext.runAsNonRoot"}}
 		}},
-		{name: "runAsNonRoot at pod level is enough", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "runAsNonRoot at pod level is enough", objs: func(t *testing.T, objs []output.Object) []want {
 			containerSC(t, objs).RunAsNonRoot = nil
 			containerSC(t, objs).SeccompProfile = nil
 			return nil
 		}},
-		{name: "no seccomp profile", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "no seccomp profile", objs: func(t *testing.T, objs []output.Object) []want {
 			statefulSet(t, objs).Spec.Template.Spec.SecurityContext.SeccompProfile = nil
 			containerSC(t, objs).SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeUnconfined}
 			return []want{{RulePodSecurity, sts + ".containers[0].securityContext.seccompProfile.type"}}
 		}},
-		{name: "capabilities kept and added", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "capabilities kept and added", objs: func(t *testing.T, objs []output.Object) []want {
 			containerSC(t, objs).Capabilities = &corev1.Capabilities{Add: []corev1.Capability{"NET_BIND_SERVICE", "SYS_ADMIN"}}
 			return []want{
 				{RulePodSecurity, sts + ".containers[0].securityContext.capabilities.drop"},
 				{RulePodSecurity, sts + ".containers[0].securityContext.capabilities.add"},
 			}
 		}},
-		{name: "privilege escalation allowed", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "privilege escalation allowed", objs: func(t *testing.T, objs []output.Object) []want {
 			containerSC(t, objs).AllowPrivilegeEscalation = nil
 			return []want{{RulePodSecurity, sts + ".containers[0].securityContext.allowPrivilegeEscalation"}}
 		}},
-		{name: "privileged", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "privileged", objs: func(t *testing.T, objs []output.Object) []want {
 			containerSC(t, objs).Privileged = ptr.To(true)
 			return []want{{RulePodSecurity, sts + ".containers[0].securityContext.privileged"}}
 		}},
-		{name: "writable root filesystem", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "writable root filesystem", objs: func(t *testing.T, objs []output.Object) []want {
 			containerSC(t, objs).ReadOnlyRootFilesystem = ptr.To(false)
 			return []want{{RulePodSecurity, sts + ".containers[0].securityContext.readOnlyRootFilesystem"}}
 		}},
-		{name: "unhardened init container", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "unhardened init container", objs: func(t *testing.T, objs []output.Object) []want {
 			spec := &statefulSet(t, objs).Spec.Template.Spec
 			spec.InitContainers = []corev1.Container{{Name: "init", Resources: spec.Containers[0].Resources}}
 			p := sts + ".initContainers[0].securityContext."
@@ -212,21 +217,21 @@ func TestRules(t *testing.T) {
 		}},
 
 		// resources
-		{name: "no limits", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "no limits", objs: func(t *testing.T, objs []output.Object) []want {
 			statefulSet(t, objs).Spec.Template.Spec.Containers[0].Resources.Limits = nil
 			return []want{{RuleResources, sts + ".containers[0].resources"}}
 		}},
-		{name: "zero memory request", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "zero memory request", objs: func(t *testing.T, objs []output.Object) []want {
 			delete(statefulSet(t, objs).Spec.Template.Spec.Containers[0].Resources.Requests, corev1.ResourceMemory)
 			return []want{{RuleResources, sts + ".containers[0].resources"}}
 		}},
 
 		// service-account-token
-		{name: "token mounted in pods", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "token mounted in pods", objs: func(t *testing.T, objs []output.Object) []want {
 			statefulSet(t, objs).Spec.Template.Spec.AutomountServiceAccountToken = nil
 			return []want{{RuleServiceAccountToken, sts + ".automountServiceAccountToken"}}
 		}},
-		{name: "token mounted by the ServiceAccount", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "token mounted by the ServiceAccount", objs: func(t *testing.T, objs []output.Object) []want {
 			for _, o := range objs {
 				if sa, ok := o.Object.(*corev1.ServiceAccount); ok {
 					sa.AutomountServiceAccountToken = ptr.To(true)
@@ -236,19 +241,19 @@ func TestRules(t *testing.T) {
 		}},
 
 		// inline-secret
-		{name: "credential written into the manifest", objs: func(t *testing.T, objs []manifests.Object) []want {
-			name := servertoml.EnvOverride("admin.password")
+		{name: "credential written into the manifest", objs: func(t *testing.T, objs []output.Object) []want {
+			name := configkeys.EnvOverride("admin.password")
 			i := envIndex(t, objs, name)
 			statefulSet(t, objs).Spec.Template.Spec.Containers[0].Env[i] = corev1.EnvVar{Name: name, Value: "'hunter2'"}
 			return []want{{RuleInlineSecret, fmt.Sprintf("%s.containers[0].env[%d]", sts, i)}}
 		}},
-		{name: "reference to a variable not from a Secret", objs: func(t *testing.T, objs []manifests.Object) []want {
-			raw := "SECRET_" + servertoml.EnvOverride("admin.jwt_secret")
+		{name: "reference to a variable not from a Secret", objs: func(t *testing.T, objs []output.Object) []want {
+			raw := "SECRET_" + configkeys.EnvOverride("admin.jwt_secret")
 			statefulSet(t, objs).Spec.Template.Spec.Containers[0].Env[envIndex(t, objs, raw)] = corev1.EnvVar{Name: raw, Value: "hunter2"}
-			i := envIndex(t, objs, servertoml.EnvOverride("admin.jwt_secret"))
+			i := envIndex(t, objs, configkeys.EnvOverride("admin.jwt_secret"))
 			return []want{{RuleInlineSecret, fmt.Sprintf("%s.containers[0].env[%d]", sts, i)}}
 		}},
-		{name: "credential written into server.toml", objs: func(t *testing.T, objs []manifests.Object) []want {
+		{name: "credential written into server.toml", objs: func(t *testing.T, objs []output.Object) []want {
 			for _, o := range objs {
 				if cm, ok := o.Object.(*corev1.ConfigMap); ok && cm.Name == "rmq-node-config" {
 					server := cm.Data[servertoml.ServerFile]

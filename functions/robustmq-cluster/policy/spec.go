@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // authSecrets: without a Secret reference RobustMQ runs with built-in credentials that are public in its source
-// (facts §2, §11.9).
-func authSecrets(c *v1alpha1.RobustMQCluster) []Finding {
+// (docs/robustmq.md §2, §11.9).
+func authSecrets(c *topology.Cluster) []Finding {
 	a := &c.Spec.Auth
 	var out []Finding
 	if a.Admin == nil {
@@ -28,15 +29,15 @@ func authSecrets(c *v1alpha1.RobustMQCluster) []Finding {
 	return out
 }
 
-// selfSignedTLS: without spec.tls the TLS listeners use the pair shipped in the image (facts §1), whose private
+// selfSignedTLS: without spec.tls the TLS listeners use the pair shipped in the image (docs/robustmq.md §1), whose private
 // key is in every copy of the image, so the encryption protects nothing.
-func selfSignedTLS(c *v1alpha1.RobustMQCluster) []Finding {
+func selfSignedTLS(c *topology.Cluster) []Finding {
 	if c.Spec.TLS.SecretName != "" || c.Spec.TLS.CertManager != nil {
 		return nil
 	}
 	var exposed []string
-	for _, np := range c.Spec.Ports() {
-		if np.Path != "" && np.Expose && np.TLS {
+	for _, np := range c.Ports.Exposed {
+		if np.TLS {
 			exposed = append(exposed, "spec.listeners."+np.Path)
 		}
 	}
@@ -55,7 +56,7 @@ var releaseTag = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+$`)
 
 // imageTag: latest is always reported, since pods restarted at different times would run different releases
 // under a server.toml generated for spec.version; other mutable tags only in prod. A digest settles both.
-func imageTag(c *v1alpha1.RobustMQCluster) []Finding {
+func imageTag(c *topology.Cluster) []Finding {
 	im := &c.Spec.Image
 	switch {
 	case im.Digest != "":
@@ -71,12 +72,12 @@ func imageTag(c *v1alpha1.RobustMQCluster) []Finding {
 	return nil
 }
 
-// networkPolicy: without policies every pod in the cluster reaches Raft, the admin API and /mcp (facts §11.9).
-func networkPolicy(c *v1alpha1.RobustMQCluster) []Finding {
+// networkPolicy: without policies every pod in the cluster reaches Raft, the admin API and /mcp (docs/robustmq.md §11.9).
+func networkPolicy(c *topology.Cluster) []Finding {
 	if *c.Spec.NetworkPolicy.Enabled {
 		return nil
 	}
 	return []Finding{{Rule: RuleNetworkPolicy, Field: "spec.networkPolicy.enabled", Message: fmt.Sprintf(
 		"NetworkPolicies are off: any pod can reach the Raft port %d and the http port %d, which serves the admin API "+
-			"and /mcp without authentication", v1alpha1.GRPCPort, v1alpha1.HTTPPort)}}
+			"and /mcp without authentication", c.Ports.GRPC.Port, c.Ports.Admin.Port)}}
 }

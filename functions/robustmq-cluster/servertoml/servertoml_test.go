@@ -1,8 +1,6 @@
 package servertoml
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,10 +11,11 @@ import (
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
-func topologies() map[string]*v1alpha1.RobustMQCluster {
-	mk := func(env v1alpha1.Environment, mutate func(*v1alpha1.RobustMQCluster)) *v1alpha1.RobustMQCluster {
+func topologies() map[string]*topology.Cluster {
+	mk := func(env v1alpha1.Environment, mutate func(*v1alpha1.RobustMQCluster)) *topology.Cluster {
 		c := &v1alpha1.RobustMQCluster{}
 		c.Name = "mq"
 		c.Spec.Environment = env
@@ -24,9 +23,16 @@ func topologies() map[string]*v1alpha1.RobustMQCluster {
 			mutate(c)
 		}
 		c.Default()
-		return c
+		if errs := c.Validate(); len(errs) > 0 {
+			panic(errs.ToAggregate())
+		}
+		t, err := topology.Resolve(c)
+		if err != nil {
+			panic(err)
+		}
+		return t
 	}
-	return map[string]*v1alpha1.RobustMQCluster{
+	return map[string]*topology.Cluster{
 		"dev single node": mk(v1alpha1.Dev, nil),
 		"staging three nodes with auth and tls": mk(v1alpha1.Staging, func(c *v1alpha1.RobustMQCluster) {
 			c.Spec.Auth = v1alpha1.Auth{
@@ -53,9 +59,7 @@ func topologies() map[string]*v1alpha1.RobustMQCluster {
 // Every server.toml parses, uses only keys the pinned release reads, and has the keys it cannot do without.
 func TestServerTOMLUsesOnlyKnownKeys(t *testing.T) {
 	for name, c := range topologies() {
-		require.Empty(t, c.Validate(), name)
-		for i := range c.Spec.Pools {
-			p := &c.Spec.Pools[i]
+		for _, p := range c.Pools {
 			t.Run(name+"/"+p.Name, func(t *testing.T) {
 				b, err := Server(c, p)
 				require.NoError(t, err)
@@ -82,7 +86,7 @@ func TestServerTOMLUsesOnlyKnownKeys(t *testing.T) {
 
 func TestMetaAddrsListEveryMetaPod(t *testing.T) {
 	c := topologies()["prod split pools"]
-	doc, err := Document(c, &c.Spec.Pools[1])
+	doc, err := Document(c, c.Pools[1])
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{
 		"1": "mq-meta-1.mq-meta-headless:1228",
@@ -98,19 +102,20 @@ func TestMetaAddrsListEveryMetaPod(t *testing.T) {
 // Secrets are only placeholders in the file; the env override names match RobustMQ's naming rule.
 func TestSecretsAreNeverInTheFile(t *testing.T) {
 	c := topologies()["staging three nodes with auth and tls"]
-	doc, err := Document(c, &c.Spec.Pools[0])
+	doc, err := Document(c, c.Pools[0])
 	require.NoError(t, err)
 	assert.Equal(t, "", doc["admin"].(map[string]any)["password"])
-	assert.Equal(t, "ROBUST_MQ_SERVER_MQTT_RUNTIME_AUTH_DEFAULT_PASSWORD", EnvOverride("mqtt_runtime.auth.default_password"))
-	assert.Equal(t, "ROBUST_MQ_SERVER_BROKER_ID", EnvOverride("broker_id"))
+	assert.Equal(t, "ROBUST_MQ_SERVER_MQTT_RUNTIME_AUTH_DEFAULT_PASSWORD", configkeys.EnvOverride("mqtt_runtime.auth.default_password"))
+	assert.Equal(t, "ROBUST_MQ_SERVER_BROKER_ID", configkeys.EnvOverride("broker_id"))
 	assert.Equal(t, TLSCertFile, doc["broker_network"].(map[string]any)["tls_cert"])
 	assert.Equal(t, int64(3600), doc["mqtt_runtime"].(map[string]any)["keep_alive"].(map[string]any)["max_time"])
 }
 
-// The env override only replaces a key that is already a line of the file (facts §3): broker_id must be there.
+// The env override only replaces a key that is already a line of the file (docs/robustmq.md §3): broker_id must
+// be there.
 func TestBrokerIDLineIsOverridable(t *testing.T) {
 	c := topologies()["dev single node"]
-	b, err := Server(c, &c.Spec.Pools[0])
+	b, err := Server(c, c.Pools[0])
 	require.NoError(t, err)
 	assert.Contains(t, strings.Split(string(b), "\n"), "broker_id = 0")
 }
@@ -130,16 +135,28 @@ func TestLoggerIsConsoleOnly(t *testing.T) {
 	}
 }
 
-// The embedded key list is the one in shared/ (when the checkout has it beside it).
-func TestKeyListMatchesShared(t *testing.T) {
-	shared := filepath.Join("..", "..", "..", "..", "shared", "robustmq-config-keys-v0.4.11.tsv")
-	want, err := os.ReadFile(shared)
-	if err != nil {
-		t.Skipf("no shared/ beside the checkout: %v", err)
+// configkeys.Managed is the set of keys this package writes from the spec (plus broker_ip, which it leaves out on
+// purpose, and llm_client.token, which has no Secret reference yet). A cluster using every feature writes them all.
+func TestManagedKeysAreTheKeysWritten(t *testing.T) {
+	written := map[string]bool{}
+	for name, c := range topologies() {
+		for _, p := range c.Pools {
+			doc, err := Document(c, p)
+			require.NoError(t, err, name)
+			for _, k := range flatKeys(doc) {
+				if _, extra := c.Spec.ExtraConfig[k]; !extra {
+					written[k] = true
+				}
+			}
+		}
 	}
-	got, err := os.ReadFile(filepath.Join("..", "configkeys", "v0.4.11.tsv"))
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(got))
+	notWritten := map[string]bool{"broker_ip": true, configkeys.KeyLLMToken: true}
+	for k := range configkeys.Managed {
+		assert.True(t, written[k] != notWritten[k], "configkeys.Managed[%q]: written=%v", k, written[k])
+	}
+	for k := range written {
+		assert.Contains(t, configkeys.Managed, k, "written from the spec, so extraConfig must not set it")
+	}
 }
 
 func flatKeys(doc map[string]any) []string {

@@ -15,7 +15,7 @@ const (
 	DefaultPoolName            = "node"
 	DefaultMonitoringNamespace = "monitoring"
 
-	// 999:999 is the robustmq user of the official image (useradd -r on Debian bookworm, facts §11.8).
+	// 999:999 is the robustmq user of the official image (useradd -r on Debian bookworm, docs/robustmq.md §11.8).
 	DefaultUID int64 = 999
 	DefaultGID int64 = 999
 
@@ -33,12 +33,12 @@ const (
 
 	DefaultUsernameKey = "username"
 	DefaultPasswordKey = "password"
-	DefaultIssuerKind  = "Issuer"
+	DefaultIssuerKind  = IssuerKind
 	DefaultIssuerGroup = "cert-manager.io"
 )
 
 // SupportedVersions are the releases whose server.toml layout (everything MQTT under [mqtt_runtime.*], TLS under
-// [broker_network]) this function generates. Older releases silently ignore those keys (facts §2).
+// [broker_network]) this function generates. Older releases silently ignore those keys (docs/robustmq.md §2).
 var SupportedVersions = []string{"v0.4.10", "v0.4.11"}
 
 // Profile is the set of defaults that differ between environments.
@@ -119,7 +119,7 @@ func (c *RobustMQCluster) Default() {
 	if s.Logging.Format == "" {
 		s.Logging.Format = p.LogFormat
 	}
-	// Written explicitly: the code default depends on whether [runtime] is present (facts §9).
+	// Written explicitly: the code default depends on whether [runtime] is present (docs/robustmq.md §9).
 	defaultPtr(&s.Runtime.DefaultTopicPartitions, 1)
 	defaultPtr(&s.Runtime.DefaultTopicReplicas, min(2, s.engineReplicas()))
 }

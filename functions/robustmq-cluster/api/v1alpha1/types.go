@@ -263,6 +263,12 @@ type CertManager struct {
 	RenewBefore   *metav1.Duration `json:"renewBefore,omitempty"`
 }
 
+// The cert-manager issuer kinds an IssuerRef may name.
+const (
+	IssuerKind        = "Issuer"
+	ClusterIssuerKind = "ClusterIssuer"
+)
+
 type IssuerRef struct {
 	Name string `json:"name"`
 	// Kind is Issuer or ClusterIssuer. Default: Issuer.
