@@ -1,0 +1,257 @@
+// Package changes compares the objects the function generated before (they are in every render's input) with the
+// new render, and says what applying the new render will do to the running cluster: which pools roll and why,
+// which changes the API server will refuse, and which would break RobustMQ (Raft identities, quorum, data).
+// It knows nothing of kpt: objects in, findings out.
+package changes
+
+import (
+	"fmt"
+	"path"
+	"sort"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Object is one generated object, from the package (before) or from the new render (after).
+type Object struct {
+	Kind, Name, Namespace string
+	// Cluster is the robustmq.io/cluster annotation, Pool the app.kubernetes.io/component label ("" for objects
+	// of the whole cluster).
+	Cluster, Pool string
+	// File is where the object is written, relative to the package.
+	File string
+	// As decodes the object into a typed struct such as *appsv1.StatefulSet.
+	As func(ptr any) error
+}
+
+type Severity int
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+// Finding is one classified change.
+type Finding struct {
+	Severity Severity
+	// Change names the kind of change ("rolls", "storage-size", "meta-replicas", …).
+	Change string
+	// Namespace and Cluster name the RobustMQCluster the change belongs to; Pool is "" for the whole cluster.
+	Namespace, Cluster, Pool string
+	// Field is the path in the RobustMQCluster that caused the change: under the pool's entry of spec.pools when
+	// Pool is set and the path does not start with spec. or metadata.
+	Field   string
+	Message string
+	// ID is set on errors that an approval can let through.
+	ID       string
+	Approved bool
+	// Gone is set when the RobustMQCluster no longer exists: Object is then one of its generated objects, for
+	// the result to point at.
+	Gone   bool
+	Object *Object
+}
+
+// Blocking is true for an error that is not approved.
+func (f Finding) Blocking() bool { return f.Severity == Error && !f.Approved }
+
+// Approvable says whether an approval can let this finding through.
+func (f Finding) Approvable() bool { return f.ID != "" }
+
+type key struct{ namespace, name string }
+
+func (k key) String() string {
+	if k.namespace == "" {
+		return k.name
+	}
+	return k.namespace + "/" + k.name
+}
+
+// cluster is what Compare reads of one cluster's objects.
+type cluster struct {
+	key    key
+	pools  map[string]*pool
+	client *corev1.Service
+	// dir is the folder holding the cluster's output folder (where its RobustMQCluster lives).
+	dir string
+	any Object
+}
+
+type pool struct {
+	name   string
+	obj    Object
+	sts    *appsv1.StatefulSet
+	config *corev1.ConfigMap
+}
+
+// Compare classifies every change from before to after, in a fixed order. No change, no finding.
+func Compare(before, after []Object) ([]Finding, error) {
+	b, err := group(before)
+	if err != nil {
+		return nil, fmt.Errorf("read previous render: %w", err)
+	}
+	a, err := group(after)
+	if err != nil {
+		return nil, fmt.Errorf("read new render: %w", err)
+	}
+	var out []Finding
+	paired := map[key]bool{}
+	for _, k := range sortedKeys(b) {
+		old := b[k]
+		if cur, ok := a[k]; ok {
+			out = append(out, compareCluster(old, cur)...)
+			continue
+		}
+		out = append(out, gone(old, a, b, paired))
+	}
+	return out, nil
+}
+
+// gone classifies a cluster of the previous render that the new render no longer has: moved to another
+// namespace, renamed (a new cluster in the same folder and namespace), or removed.
+func gone(old *cluster, a, b map[key]*cluster, paired map[key]bool) Finding {
+	var moved, renamed *cluster
+	for _, k := range sortedKeys(a) {
+		if _, existed := b[k]; existed || paired[k] {
+			continue
+		}
+		c := a[k]
+		switch {
+		case k.name == old.key.name && moved == nil:
+			moved = c
+		case k.namespace == old.key.namespace && c.dir == old.dir && renamed == nil:
+			renamed = c
+		}
+	}
+	stsNames := old.statefulSets()
+	switch {
+	case moved != nil:
+		paired[moved.key] = true
+		f := Finding{Severity: Error, Change: "namespace", Namespace: moved.key.namespace, Cluster: moved.key.name,
+			Field: "metadata.namespace"}
+		f.Message = fmt.Sprintf("cluster %s moves from namespace %q to %q: applying creates a new, empty cluster there "+
+			"and pruning deletes StatefulSets %s with their pods (their PVCs stay behind, unused); "+
+			"migrate as described in docs/changes.md#namespace-move", old.key.name, old.key.namespace, moved.key.namespace, stsNames)
+		return withID(f, old.key.namespace, moved.key.namespace)
+	case renamed != nil:
+		paired[renamed.key] = true
+		f := Finding{Severity: Error, Change: "rename", Namespace: renamed.key.namespace, Cluster: renamed.key.name,
+			Field: "metadata.name"}
+		f.Message = fmt.Sprintf("cluster %s is renamed to %s: every object gets a new name, so applying creates a new, "+
+			"empty cluster and pruning deletes StatefulSets %s with their pods (their PVCs stay behind, unused); "+
+			"see docs/changes.md#rename", old.key.name, renamed.key.name, stsNames)
+		return withID(f, old.key.name, renamed.key.name)
+	}
+	f := Finding{Severity: Error, Change: "cluster-removed", Namespace: old.key.namespace, Cluster: old.key.name,
+		Gone: true, Object: &old.any}
+	folder := path.Join(old.dir, old.key.name)
+	f.Message = fmt.Sprintf("the RobustMQCluster %s that generated %s/ is gone (file deleted, or its kind or apiVersion "+
+		"changed), so this render would delete every object of the cluster, StatefulSets %s included; "+
+		"to keep the cluster, restore its RobustMQCluster; to delete it on purpose, delete the folder %s/ in the same "+
+		"commit (docs/changes.md#remove-a-cluster)", old.key, folder, stsNames, folder)
+	return withID(f, old.key.String(), "")
+}
+
+func (c *cluster) statefulSets() string {
+	var names []string
+	for _, n := range sortedNames(c.pools) {
+		names = append(names, c.pools[n].sts.Name)
+	}
+	return joinList(names)
+}
+
+// group sorts objects by cluster and pool and decodes those Compare reads. A cluster without any StatefulSet has
+// nothing running to protect and is left out.
+func group(objs []Object) (map[key]*cluster, error) {
+	all := map[key]*cluster{}
+	for _, o := range objs {
+		k := key{o.Namespace, o.Cluster}
+		c := all[k]
+		if c == nil {
+			c = &cluster{key: k, pools: map[string]*pool{}, any: o}
+			all[k] = c
+		}
+		switch {
+		case o.Kind == "StatefulSet" && o.Pool != "":
+			p := c.pool(o.Pool)
+			p.obj, p.sts = o, &appsv1.StatefulSet{}
+			if err := o.As(p.sts); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.File, err)
+			}
+			// The output folder is <dir>/<cluster>/; StatefulSets sit right in it.
+			c.dir = path.Dir(path.Dir(o.File))
+			c.any = o
+		case o.Kind == "ConfigMap" && o.Pool != "" && o.Name == o.Cluster+"-"+o.Pool+"-config":
+			p := c.pool(o.Pool)
+			p.config = &corev1.ConfigMap{}
+			if err := o.As(p.config); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.File, err)
+			}
+		case o.Kind == "Service" && o.Pool == "" && o.Name == o.Cluster:
+			c.client = &corev1.Service{}
+			if err := o.As(c.client); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.File, err)
+			}
+		}
+	}
+	for k, c := range all {
+		for n, p := range c.pools {
+			if p.sts == nil {
+				delete(c.pools, n)
+			}
+		}
+		if len(c.pools) == 0 {
+			delete(all, k)
+		}
+	}
+	return all, nil
+}
+
+func (c *cluster) pool(name string) *pool {
+	p := c.pools[name]
+	if p == nil {
+		p = &pool{name: name}
+		c.pools[name] = p
+	}
+	return p
+}
+
+func sortedKeys(m map[key]*cluster) []key {
+	out := make([]key, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].namespace != out[j].namespace {
+			return out[i].namespace < out[j].namespace
+		}
+		return out[i].name < out[j].name
+	})
+	return out
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// joinList shortens long lists: the message must stay readable in a pull request.
+func joinList(items []string) string {
+	const max = 8
+	if len(items) > max {
+		return fmt.Sprintf("%s and %d more", joinList(items[:max]), len(items)-max)
+	}
+	s := ""
+	for i, it := range items {
+		if i > 0 {
+			s += ", "
+		}
+		s += it
+	}
+	return s
+}
