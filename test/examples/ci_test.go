@@ -283,7 +283,7 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 		require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
 		git("commit", "-q", "-am", "edit "+to)
 	}
-	edit("  environment: staging", "  environment: dev")
+	edit("  version: v0.4.11", "  version: v0.4.10")
 	out, err = sh(renderScript)
 	require.NoError(t, err, out)
 	out, err = sh(checkScript)
@@ -292,7 +292,7 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 
 	// An invalid config: kpt's exit code fails the render, the results say why.
 	git("checkout", "-q", "--", ".")
-	edit("  version: v0.4.11", "  version: v0.4.9")
+	edit("  version: v0.4.10", "  version: v0.4.9")
 	out, err = sh(renderScript)
 	require.Error(t, err, "a function error must fail the render: %s", out)
 	results, err := os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
