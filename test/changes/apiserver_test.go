@@ -58,7 +58,7 @@ func matrix() []matrixCase {
 		{name: "meta scale-up", after: []string{"replicas: 3", "replicas: 5"}},
 		{name: "meta scale-down", after: []string{"replicas: 3", "replicas: 1"}},
 		{name: "service LoadBalancer", after: []string{"    type: ClusterIP", "    type: LoadBalancer"}},
-		{name: "service NodePort to ClusterIP", before: []string{"    type: ClusterIP", "    type: NodePort"}},
+		{name: "service NodePort to ClusterIP", before: []string{"    type: ClusterIP", "    type: NodePort"}, after: []string{"    type: NodePort", "    type: ClusterIP"}},
 		{name: "expose kafka", after: []string{"  listeners:\n", "  listeners:\n    kafka: {expose: true}\n"}},
 		{name: "unexpose websocket", after: []string{"      websocket: {port: 8083}", "      websocket: {port: 8083, expose: false}"}},
 		{name: "tls secret", after: []string{"secretName: robustmq-tls", "secretName: robustmq-tls-2"}},
