@@ -100,7 +100,9 @@ func changeObject(o *fn.KubeObject) changes.Object {
 	return changes.Object{
 		Kind: o.GetKind(), Name: o.GetName(), Namespace: o.GetNamespace(),
 		Cluster: o.GetAnnotation(naming.AnnotationCluster), Pool: o.GetLabel(naming.LabelComponent),
-		File: o.PathAnnotation(), As: o.As,
+		File: o.PathAnnotation(),
+		// Through the YAML node, not YAML text as KubeObject.As goes: text made the check cost half a render.
+		Map: func() (map[string]any, error) { return o.CopyToResourceNode().Map() },
 	}
 }
 

@@ -7,10 +7,13 @@ package changes
 import (
 	"fmt"
 	"path"
+	"reflect"
 	"sort"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Object is one generated object, from the package (before) or from the new render (after).
@@ -21,8 +24,42 @@ type Object struct {
 	Cluster, Pool string
 	// File is where the object is written, relative to the package.
 	File string
-	// As decodes the object into a typed struct such as *appsv1.StatefulSet.
-	As func(ptr any) error
+	// Map returns the object's content as a fresh map (Compare may change it).
+	Map func() (map[string]any, error)
+}
+
+// content reads an object without what kpt adds to it (file path and index annotations).
+func (o Object) content() (map[string]any, error) {
+	m, err := o.Map()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.File, err)
+	}
+	if md, ok := m["metadata"].(map[string]any); ok {
+		if an, ok := md["annotations"].(map[string]any); ok {
+			for k := range an {
+				if strings.HasPrefix(k, "internal.config.kubernetes.io/") || strings.HasPrefix(k, "config.kubernetes.io/") && k != "config.kubernetes.io/local-config" {
+					delete(an, k)
+				}
+			}
+		}
+	}
+	return m, nil
+}
+
+// As decodes the object into a typed struct such as *appsv1.StatefulSet.
+func (o Object) As(ptr any) error {
+	m, err := o.content()
+	if err != nil {
+		return err
+	}
+	return decode(m, ptr, o.File)
+}
+
+func decode(m map[string]any, ptr any, file string) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, ptr); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
 }
 
 type Severity int
@@ -70,19 +107,35 @@ func (k key) String() string {
 
 // cluster is what Compare reads of one cluster's objects.
 type cluster struct {
-	key    key
-	pools  map[string]*pool
-	client *corev1.Service
+	key   key
+	pools map[string]*pool
+	// clientRaw is the client Service as read, client its decoded form once the cluster changed.
+	clientRaw map[string]any
+	client    *corev1.Service
 	// dir is the folder holding the cluster's output folder (where its RobustMQCluster lives).
 	dir string
 	any Object
 }
 
 type pool struct {
-	name   string
-	obj    Object
-	sts    *appsv1.StatefulSet
-	config *corev1.ConfigMap
+	name string
+	obj  Object
+	// raw is the StatefulSet as read; sts is decoded from it only when the cluster changed.
+	raw       map[string]any
+	sts       *appsv1.StatefulSet
+	configObj *Object
+}
+
+// config decodes the pool's ConfigMap, or returns nil.
+func (p *pool) config() *corev1.ConfigMap {
+	if p.configObj == nil {
+		return nil
+	}
+	cm := &corev1.ConfigMap{}
+	if p.configObj.As(cm) != nil {
+		return nil
+	}
+	return cm
 }
 
 // Compare classifies every change from before to after, in a fixed order. No change, no finding.
@@ -100,12 +153,55 @@ func Compare(before, after []Object) ([]Finding, error) {
 	for _, k := range sortedKeys(b) {
 		old := b[k]
 		if cur, ok := a[k]; ok {
+			if unchanged(old, cur) {
+				continue
+			}
+			if err := decodeAll(old, cur); err != nil {
+				return nil, err
+			}
 			out = append(out, compareCluster(old, cur)...)
 			continue
+		}
+		if err := decodeAll(old); err != nil {
+			return nil, err
 		}
 		out = append(out, gone(old, a, b, paired))
 	}
 	return out, nil
+}
+
+// unchanged is true when both renders hold the same pools with the same StatefulSets and client Service: the
+// common case, decided without decoding anything. (A ConfigMap changes only together with the config hash.)
+func unchanged(old, cur *cluster) bool {
+	if len(old.pools) != len(cur.pools) || !reflect.DeepEqual(old.clientRaw, cur.clientRaw) {
+		return false
+	}
+	for n, p := range old.pools {
+		q, ok := cur.pools[n]
+		if !ok || !reflect.DeepEqual(p.raw, q.raw) {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeAll decodes the StatefulSets and client Service of clusters that changed.
+func decodeAll(cs ...*cluster) error {
+	for _, c := range cs {
+		for _, p := range c.pools {
+			p.sts = &appsv1.StatefulSet{}
+			if err := decode(p.raw, p.sts, p.obj.File); err != nil {
+				return err
+			}
+		}
+		if c.clientRaw != nil {
+			c.client = &corev1.Service{}
+			if err := decode(c.clientRaw, c.client, c.key.String()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // gone classifies a cluster of the previous render that the new render no longer has: moved to another
@@ -175,29 +271,28 @@ func group(objs []Object) (map[key]*cluster, error) {
 		switch {
 		case o.Kind == "StatefulSet" && o.Pool != "":
 			p := c.pool(o.Pool)
-			p.obj, p.sts = o, &appsv1.StatefulSet{}
-			if err := o.As(p.sts); err != nil {
-				return nil, fmt.Errorf("%s: %w", o.File, err)
+			m, err := o.content()
+			if err != nil {
+				return nil, err
 			}
+			p.obj, p.raw = o, m
 			// The output folder is <dir>/<cluster>/; StatefulSets sit right in it.
 			c.dir = path.Dir(path.Dir(o.File))
 			c.any = o
 		case o.Kind == "ConfigMap" && o.Pool != "" && o.Name == o.Cluster+"-"+o.Pool+"-config":
-			p := c.pool(o.Pool)
-			p.config = &corev1.ConfigMap{}
-			if err := o.As(p.config); err != nil {
-				return nil, fmt.Errorf("%s: %w", o.File, err)
-			}
+			// Read only when the config hash changed: most renders change no config.
+			c.pool(o.Pool).configObj = &o
 		case o.Kind == "Service" && o.Pool == "" && o.Name == o.Cluster:
-			c.client = &corev1.Service{}
-			if err := o.As(c.client); err != nil {
-				return nil, fmt.Errorf("%s: %w", o.File, err)
+			m, err := o.content()
+			if err != nil {
+				return nil, err
 			}
+			c.clientRaw = m
 		}
 	}
 	for k, c := range all {
 		for n, p := range c.pools {
-			if p.sts == nil {
+			if p.raw == nil {
 				delete(c.pools, n)
 			}
 		}

@@ -31,12 +31,16 @@ func render(t *testing.T, config string) []changes.Object {
 		require.NoError(t, err)
 		b, err := json.Marshal(o.Object)
 		require.NoError(t, err)
+		content := func() (map[string]any, error) {
+			var m map[string]any
+			return m, json.Unmarshal(b, &m)
+		}
 		kind := o.Object.GetObjectKind().GroupVersionKind().Kind
 		out = append(out, changes.Object{
 			Kind: kind, Name: m.GetName(), Namespace: m.GetNamespace(),
 			Cluster: m.GetAnnotations()[naming.AnnotationCluster], Pool: m.GetLabels()[naming.LabelComponent],
 			File: path.Join(c.Name, o.File),
-			As:   func(ptr any) error { return json.Unmarshal(b, ptr) },
+			Map:  content,
 		})
 	}
 	return out

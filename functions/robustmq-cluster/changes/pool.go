@@ -225,7 +225,7 @@ func templateReasons(o, n *pool) []string {
 	var why []string
 	ot, nt := o.sts.Spec.Template, n.sts.Spec.Template
 	if ot.Annotations[configHash] != nt.Annotations[configHash] {
-		why = append(why, configReasons(o.config, n.config)...)
+		why = append(why, configReasons(o.config(), n.config())...)
 	}
 	oc, nc := container(&ot.Spec), container(&nt.Spec)
 	if oc != nil && nc != nil {
