@@ -300,3 +300,66 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 	assert.Contains(t, string(results), "severity: error")
 	assert.Contains(t, string(results), "spec.version")
 }
+
+// The pull request comment of the CI examples (examples/ci/comment) from the results of real renders: a safe change
+// lists the pools that roll and passes; a blocked change is listed with its approval id and fails the job.
+func TestChangesComment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs kpt")
+	}
+	r := root(t)
+	bin := filepath.Join(t.TempDir(), "comment")
+	build := exec.Command("go", "build", "-o", bin, "./examples/ci/comment")
+	build.Dir = r
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	fnBin, err := e2e.FunctionBinary()
+	require.NoError(t, err)
+	repo := t.TempDir()
+	pkg := filepath.Join(repo, "deploy", "prod")
+	require.NoError(t, e2e.CopyDir(filepath.Join(r, "packages", "robustmq"), pkg))
+	results := filepath.Join(repo, "kpt-results")
+	render := func() error {
+		cmd := exec.Command(filepath.Join(r, "hack", "render.sh"), pkg, "--results-dir", filepath.Join(results, "deploy", "prod"))
+		cmd.Env = append(os.Environ(), "ROBUSTMQ_FN_BIN="+fnBin)
+		out, err := cmd.CombinedOutput()
+		t.Logf("render: %s", out)
+		return err
+	}
+	comment := func() (string, error) {
+		cmd := exec.Command(bin, results)
+		var stdout strings.Builder
+		cmd.Stdout = &stdout
+		err := cmd.Run()
+		return stdout.String(), err
+	}
+	cfg := filepath.Join(pkg, "cluster.yaml")
+	change := func(from, to string) {
+		b, err := os.ReadFile(cfg)
+		require.NoError(t, err)
+		require.Contains(t, string(b), from)
+		require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
+	}
+
+	require.NoError(t, render())
+	md, err := comment()
+	require.NoError(t, err, md)
+	assert.Contains(t, md, "### `deploy/prod`\n\nNo change to the running cluster.")
+
+	change("  version: v0.4.11", "  version: v0.4.10")
+	require.NoError(t, render())
+	md, err = comment()
+	require.NoError(t, err, md)
+	assert.Contains(t, md, "- robustmq / node (rolls): ")
+	assert.Contains(t, md, "robustmq-node-3, robustmq-node-2, robustmq-node-1")
+	assert.NotContains(t, md, "Blocked")
+
+	change("size: 10Gi", "size: 20Gi")
+	require.Error(t, render())
+	md, err = comment()
+	require.Error(t, err, "a blocked change fails the job:\n%s", md)
+	assert.Contains(t, md, "**Blocked**")
+	assert.Regexp(t, "\\| robustmq \\| node \\| storage-size \\| `storage-size-[0-9a-f]{8}` \\|", md)
+	t.Logf("comment:\n%s", md)
+}
