@@ -2,7 +2,10 @@ package changes_test
 
 import (
 	"encoding/json"
+	"os"
 	"path"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -236,4 +239,25 @@ func TestIDsAndApprovals(t *testing.T) {
 func TestParseApprovals(t *testing.T) {
 	assert.Equal(t, []string{"a-1", "b-2"}, changes.ParseApprovals(" a-1, ,b-2 "))
 	assert.Empty(t, changes.ParseApprovals(""))
+}
+
+// Every procedure a message points to exists in docs/changes.md.
+func TestDocAnchors(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "changes.md"))
+	require.NoError(t, err)
+	var anchors []string
+	for _, f := range []string{"changes.go", "pool.go"} {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile(`docs/changes\.md#([a-z-]+)`).FindAllStringSubmatch(string(src), -1) {
+			anchors = append(anchors, m[1])
+		}
+	}
+	// The refused-update messages build their anchor from the change kind.
+	anchors = append(anchors, "storage-size", "storage-class", "access-modes", "volume-claim-templates", "selector",
+		"service-name", "pod-management-policy", "statefulset-spec")
+	require.NotEmpty(t, anchors)
+	for _, a := range anchors {
+		assert.Contains(t, string(doc), `<a id="`+a+`"></a>`, "docs/changes.md has no anchor %s", a)
+	}
 }
