@@ -249,11 +249,11 @@ func templateReasons(o, n *pool) []string {
 	if d := fieldDiff(os, ns); d != "" {
 		why = append(why, "pod "+d)
 	}
-	om, nm := ot.ObjectMeta.DeepCopy(), nt.ObjectMeta.DeepCopy()
-	delete(om.Annotations, configHash)
-	delete(nm.Annotations, configHash)
-	if d := fieldDiff(om, nm); d != "" {
-		why = append(why, "pod metadata "+d)
+	if d := mapDiff(ot.Labels, nt.Labels, ""); d != "" {
+		why = append(why, "pod labels "+d)
+	}
+	if d := mapDiff(ot.Annotations, nt.Annotations, configHash); d != "" {
+		why = append(why, "pod annotations "+d)
 	}
 	if len(why) == 0 {
 		why = append(why, "the pod template changed")
@@ -375,6 +375,24 @@ func secrets(c *cluster) string {
 		}
 	}
 	return strings.Join(sortedNames(set), ", ")
+}
+
+// mapDiff names the keys added (+), removed (-) or changed (~), skipping one.
+func mapDiff(o, n map[string]string, skip string) string {
+	var parts []string
+	for _, k := range sortedNames(n) {
+		if v, ok := o[k]; !ok && k != skip {
+			parts = append(parts, "+"+k)
+		} else if ok && v != n[k] && k != skip {
+			parts = append(parts, "~"+k)
+		}
+	}
+	for _, k := range sortedNames(o) {
+		if _, ok := n[k]; !ok && k != skip {
+			parts = append(parts, "-"+k)
+		}
+	}
+	return joinList(parts)
 }
 
 func envDiff(o, n []corev1.EnvVar) string {
