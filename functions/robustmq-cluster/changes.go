@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/changes"
@@ -30,17 +33,14 @@ func checkChanges(rl *fn.ResourceList, sources []source, generated fn.KubeObject
 		}
 	}
 	objects := map[string]*fn.KubeObject{}
-	var before, after []changes.Object
-	for _, it := range rl.Items {
-		if it.GetAnnotation(naming.AnnotationGenerated) == naming.FunctionName {
-			o := changeObject(it)
-			objects[o.File+"\x00"+o.Kind+"\x00"+o.Name] = it
-			before = append(before, o)
+	before := changeObjects(rl.Items, func(o *fn.KubeObject) bool {
+		if o.GetAnnotation(naming.AnnotationGenerated) != naming.FunctionName {
+			return false
 		}
-	}
-	for _, g := range generated {
-		after = append(after, changeObject(g))
-	}
+		objects[o.PathAnnotation()+"\x00"+o.GetKind()+"\x00"+o.GetName()] = o
+		return true
+	})
+	after := changeObjects(generated, func(*fn.KubeObject) bool { return true })
 	findings, err := changes.Compare(before, after)
 	if err != nil {
 		return append(results, fn.GeneralResult(fmt.Sprintf("compare with the previous render: %v", err), fn.Error)), false
@@ -104,6 +104,54 @@ func changeObject(o *fn.KubeObject) changes.Object {
 		// Through the YAML node, not YAML text as KubeObject.As goes: text made the check cost half a render.
 		Map: func() (map[string]any, error) { return o.CopyToResourceNode().Map() },
 	}
+}
+
+// changeObjects converts for the check; StatefulSets and Services get a digest, so an unchanged cluster costs
+// only a walk over their YAML nodes.
+func changeObjects(objs fn.KubeObjects, keep func(*fn.KubeObject) bool) []changes.Object {
+	var out []changes.Object
+	for _, o := range objs {
+		if !keep(o) {
+			continue
+		}
+		c := changeObject(o)
+		// The objects Compare reads first: the pools' StatefulSets and the client Service.
+		if k := o.GetKind(); (k == "StatefulSet" && c.Pool != "") || (k == "Service" && c.Pool == "") {
+			c.Digest = digest(o.CopyToResourceNode().YNode())
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// digest hashes a YAML node tree, leaving out the annotations kpt adds (file path, index).
+func digest(n *yaml.Node) string {
+	var buf []byte
+	var walk func(n *yaml.Node, annotations bool)
+	walk = func(n *yaml.Node, annotations bool) {
+		buf = append(buf, byte(n.Kind))
+		buf = append(buf, n.Value...)
+		buf = append(buf, 0)
+		for i := 0; i < len(n.Content); i++ {
+			c := n.Content[i]
+			if n.Kind != yaml.MappingNode || i+1 >= len(n.Content) {
+				walk(c, false)
+				continue
+			}
+			i++
+			if annotations && (strings.HasPrefix(c.Value, "internal.config.kubernetes.io/") ||
+				strings.HasPrefix(c.Value, "config.kubernetes.io/") && c.Value != "config.kubernetes.io/local-config") {
+				continue
+			}
+			buf = append(buf, c.Value...)
+			buf = append(buf, 0)
+			walk(n.Content[i], c.Value == "annotations")
+		}
+		buf = append(buf, 1)
+	}
+	walk(n, false)
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // clusterField is the path in the RobustMQCluster of a finding: pool fields under the pool's entry.

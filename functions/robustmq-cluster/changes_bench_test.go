@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,6 +83,33 @@ func BenchmarkCompareProdBlueprint(b *testing.B) {
 	for b.Loop() {
 		if results, safe := checkChanges(rl, sources, generated); !safe || len(results) != 0 {
 			b.Fatalf("unchanged blueprint: %v", results)
+		}
+	}
+}
+
+// The digest that lets the check skip unchanged clusters ignores kpt's file annotations and nothing else.
+func TestDigest(t *testing.T) {
+	parse := func(s string) string {
+		objs, err := fn.ParseKubeObjects([]byte(s))
+		if err != nil || len(objs) != 1 {
+			t.Fatal(err)
+		}
+		return digest(objs[0].CopyToResourceNode().YNode())
+	}
+	base := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: a\n  annotations:\n    robustmq.io/cluster: mq\n%s" +
+		"spec:\n  replicas: %d\n  template: {metadata: {annotations: {robustmq.io/config-hash: abc}}}\n"
+	d := parse(fmt.Sprintf(base, "", 3))
+	if d != parse(fmt.Sprintf(base, "    internal.config.kubernetes.io/path: x/y.yaml\n    config.kubernetes.io/index: '0'\n", 3)) {
+		t.Error("kpt's path and index annotations changed the digest")
+	}
+	for name, other := range map[string]string{
+		"replicas":   fmt.Sprintf(base, "", 5),
+		"annotation": fmt.Sprintf(base, "    robustmq.io/approve: x\n", 3),
+		"nested":     strings.Replace(fmt.Sprintf(base, "", 3), "config-hash: abc", "config-hash: abd", 1),
+		"key":        strings.Replace(fmt.Sprintf(base, "", 3), "replicas: 3", "minReadySeconds: 3", 1),
+	} {
+		if parse(other) == d {
+			t.Errorf("%s: a changed object has the same digest", name)
 		}
 	}
 }

@@ -26,6 +26,25 @@ type Object struct {
 	File string
 	// Map returns the object's content as a fresh map (Compare may change it).
 	Map func() (map[string]any, error)
+	// Digest, when set, is a hash of the content without kpt's path and index annotations: equal digests mean
+	// equal objects, so an unchanged cluster is recognised without decoding it.
+	Digest string
+}
+
+// same says whether two objects have the same content.
+func same(a, b Object) (bool, error) {
+	if a.Digest != "" && b.Digest != "" {
+		return a.Digest == b.Digest, nil
+	}
+	am, err := a.content()
+	if err != nil {
+		return false, err
+	}
+	bm, err := b.content()
+	if err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(am, bm), nil
 }
 
 // content reads an object without what kpt adds to it (file path and index annotations).
@@ -109,8 +128,8 @@ func (k key) String() string {
 type cluster struct {
 	key   key
 	pools map[string]*pool
-	// clientRaw is the client Service as read, client its decoded form once the cluster changed.
-	clientRaw map[string]any
+	// clientObj is the client Service, client its decoded form once the cluster changed.
+	clientObj *Object
 	client    *corev1.Service
 	// dir is the folder holding the cluster's output folder (where its RobustMQCluster lives).
 	dir string
@@ -120,8 +139,8 @@ type cluster struct {
 type pool struct {
 	name string
 	obj  Object
-	// raw is the StatefulSet as read; sts is decoded from it only when the cluster changed.
-	raw       map[string]any
+	// sts is decoded from obj (the StatefulSet) only when the cluster changed.
+	hasSTS    bool
 	sts       *appsv1.StatefulSet
 	configObj *Object
 }
@@ -153,7 +172,9 @@ func Compare(before, after []Object) ([]Finding, error) {
 	for _, k := range sortedKeys(b) {
 		old := b[k]
 		if cur, ok := a[k]; ok {
-			if unchanged(old, cur) {
+			if same, err := unchanged(old, cur); err != nil {
+				return nil, err
+			} else if same {
 				continue
 			}
 			if err := decodeAll(old, cur); err != nil {
@@ -172,17 +193,25 @@ func Compare(before, after []Object) ([]Finding, error) {
 
 // unchanged is true when both renders hold the same pools with the same StatefulSets and client Service: the
 // common case, decided without decoding anything. (A ConfigMap changes only together with the config hash.)
-func unchanged(old, cur *cluster) bool {
-	if len(old.pools) != len(cur.pools) || !reflect.DeepEqual(old.clientRaw, cur.clientRaw) {
-		return false
+func unchanged(old, cur *cluster) (bool, error) {
+	if len(old.pools) != len(cur.pools) || (old.clientObj == nil) != (cur.clientObj == nil) {
+		return false, nil
+	}
+	if old.clientObj != nil {
+		if eq, err := same(*old.clientObj, *cur.clientObj); err != nil || !eq {
+			return false, err
+		}
 	}
 	for n, p := range old.pools {
 		q, ok := cur.pools[n]
-		if !ok || !reflect.DeepEqual(p.raw, q.raw) {
-			return false
+		if !ok {
+			return false, nil
+		}
+		if eq, err := same(p.obj, q.obj); err != nil || !eq {
+			return false, err
 		}
 	}
-	return true
+	return true, nil
 }
 
 // decodeAll decodes the StatefulSets and client Service of clusters that changed.
@@ -190,13 +219,13 @@ func decodeAll(cs ...*cluster) error {
 	for _, c := range cs {
 		for _, p := range c.pools {
 			p.sts = &appsv1.StatefulSet{}
-			if err := decode(p.raw, p.sts, p.obj.File); err != nil {
+			if err := p.obj.As(p.sts); err != nil {
 				return err
 			}
 		}
-		if c.clientRaw != nil {
+		if c.clientObj != nil {
 			c.client = &corev1.Service{}
-			if err := decode(c.clientRaw, c.client, c.key.String()); err != nil {
+			if err := c.clientObj.As(c.client); err != nil {
 				return err
 			}
 		}
@@ -271,11 +300,7 @@ func group(objs []Object) (map[key]*cluster, error) {
 		switch {
 		case o.Kind == "StatefulSet" && o.Pool != "":
 			p := c.pool(o.Pool)
-			m, err := o.content()
-			if err != nil {
-				return nil, err
-			}
-			p.obj, p.raw = o, m
+			p.obj, p.hasSTS = o, true
 			// The output folder is <dir>/<cluster>/; StatefulSets sit right in it.
 			c.dir = path.Dir(path.Dir(o.File))
 			c.any = o
@@ -283,16 +308,12 @@ func group(objs []Object) (map[key]*cluster, error) {
 			// Read only when the config hash changed: most renders change no config.
 			c.pool(o.Pool).configObj = &o
 		case o.Kind == "Service" && o.Pool == "" && o.Name == o.Cluster:
-			m, err := o.content()
-			if err != nil {
-				return nil, err
-			}
-			c.clientRaw = m
+			c.clientObj = &o
 		}
 	}
 	for k, c := range all {
 		for n, p := range c.pools {
-			if p.raw == nil {
+			if !p.hasSTS {
 				delete(c.pools, n)
 			}
 		}
