@@ -71,6 +71,9 @@ func TestRenderClassifies(t *testing.T) {
 		{"service type", "packages/robustmq", cfgEdit("    type: ClusterIP", "    type: LoadBalancer"), []expect{
 			{"warning", "service-type", "spec.service.type", "from ClusterIP to LoadBalancer", false},
 		}},
+		{"monitoring off", "packages/robustmq", cfgEdit("  service:", "  monitoring: {enabled: false}\n  service:"), []expect{
+			{"info", "objects", "spec", "cluster robustmq: deletes ConfigMap robustmq-dashboard-node", false},
+		}},
 		{"rename", "packages/robustmq", cfgEdit("  name: robustmq\n", "  name: broker\n"), []expect{
 			{"error", "rename", "metadata.name", "cluster robustmq is renamed to broker", true},
 		}},

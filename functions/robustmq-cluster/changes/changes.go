@@ -131,6 +131,9 @@ type cluster struct {
 	// clientObj is the client Service, client its decoded form once the cluster changed.
 	clientObj *Object
 	client    *corev1.Service
+	// ids are the kind and name of every object, sorted; poolOf maps them to their pool.
+	ids    []string
+	poolOf map[string]string
 	// dir is the folder holding the cluster's output folder (where its RobustMQCluster lives).
 	dir string
 	any Object
@@ -194,7 +197,7 @@ func Compare(before, after []Object) ([]Finding, error) {
 // unchanged is true when both renders hold the same pools with the same StatefulSets and client Service: the
 // common case, decided without decoding anything. (A ConfigMap changes only together with the config hash.)
 func unchanged(old, cur *cluster) (bool, error) {
-	if len(old.pools) != len(cur.pools) || (old.clientObj == nil) != (cur.clientObj == nil) {
+	if len(old.pools) != len(cur.pools) || (old.clientObj == nil) != (cur.clientObj == nil) || !reflect.DeepEqual(old.ids, cur.ids) {
 		return false, nil
 	}
 	if old.clientObj != nil {
@@ -294,9 +297,11 @@ func group(objs []Object) (map[key]*cluster, error) {
 		k := key{o.Namespace, o.Cluster}
 		c := all[k]
 		if c == nil {
-			c = &cluster{key: k, pools: map[string]*pool{}, any: o}
+			c = &cluster{key: k, pools: map[string]*pool{}, poolOf: map[string]string{}, any: o}
 			all[k] = c
 		}
+		c.ids = append(c.ids, o.Kind+" "+o.Name)
+		c.poolOf[o.Kind+" "+o.Name] = o.Pool
 		switch {
 		case o.Kind == "StatefulSet" && o.Pool != "":
 			p := c.pool(o.Pool)
@@ -320,6 +325,7 @@ func group(objs []Object) (map[key]*cluster, error) {
 		if len(c.pools) == 0 {
 			delete(all, k)
 		}
+		sort.Strings(c.ids)
 	}
 	return all, nil
 }

@@ -158,6 +158,9 @@ func TestCompare(t *testing.T) {
 			{"rolls", changes.Info, false, "node", "", "pod volumes"},
 			{"secrets", changes.Warning, false, "", "spec", "[mq-mqtt] → [mq-mqtt, mq-tls]"},
 		}},
+		"pdb off": {allInOne, edit(t, allInOne, "  auth:", "  podDisruptionBudgets: false\n  auth:"), []want{
+			{"objects", changes.Warning, false, "", "spec", "cluster mq: deletes PodDisruptionBudget mq-node"},
+		}},
 		"namespace move": {allInOne, edit(t, allInOne, "namespace: messaging", "namespace: mqtt"), []want{
 			{"namespace", changes.Error, true, "", "metadata.namespace", `from namespace "messaging" to "mqtt"`},
 		}},

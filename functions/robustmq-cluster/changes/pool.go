@@ -35,7 +35,56 @@ func compareCluster(old, cur *cluster) []Finding {
 	}
 	out = append(out, collisions(old, cur)...)
 	out = append(out, clientChanges(old, cur)...)
+	if f, ok := otherObjects(old, cur); ok {
+		out = append(out, f)
+	}
 	return out
+}
+
+// otherObjects reports the objects the render creates or deletes besides the pools' StatefulSets (PDBs, policies,
+// monitoring…). Deleting a PodDisruptionBudget or NetworkPolicy takes a protection away: a warning.
+func otherObjects(old, cur *cluster) (Finding, bool) {
+	was, is := map[string]bool{}, map[string]bool{}
+	for _, id := range old.ids {
+		was[id] = true
+	}
+	for _, id := range cur.ids {
+		is[id] = true
+	}
+	// A pool's StatefulSet, and every object of an added or removed pool, has a finding of its own.
+	skip := func(c *cluster, id string) bool {
+		p := c.poolOf[id]
+		_, inOld := old.pools[p]
+		_, inCur := cur.pools[p]
+		return strings.HasPrefix(id, "StatefulSet ") && p != "" || p != "" && !(inOld && inCur)
+	}
+	var created, deleted []string
+	sev := Info
+	for _, id := range cur.ids {
+		if !was[id] && !skip(cur, id) {
+			created = append(created, id)
+		}
+	}
+	for _, id := range old.ids {
+		if !is[id] && !skip(old, id) {
+			deleted = append(deleted, id)
+			if strings.HasPrefix(id, "PodDisruptionBudget ") || strings.HasPrefix(id, "NetworkPolicy ") {
+				sev = Warning
+			}
+		}
+	}
+	if len(created)+len(deleted) == 0 {
+		return Finding{}, false
+	}
+	var parts []string
+	if len(created) > 0 {
+		parts = append(parts, "creates "+joinList(created))
+	}
+	if len(deleted) > 0 {
+		parts = append(parts, "deletes "+joinList(deleted))
+	}
+	return Finding{Severity: sev, Change: "objects", Namespace: cur.key.namespace, Cluster: cur.key.name, Field: "spec",
+		Message: fmt.Sprintf("cluster %s: %s", cur.key.name, strings.Join(parts, "; "))}, true
 }
 
 func poolRemoved(old, cur *cluster, p *pool) Finding {
