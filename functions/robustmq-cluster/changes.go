@@ -115,8 +115,8 @@ func changeObjects(objs fn.KubeObjects, keep func(*fn.KubeObject) bool) []change
 			continue
 		}
 		c := changeObject(o)
-		// The objects Compare reads first: the pools' StatefulSets and the client Service.
-		if k := o.GetKind(); (k == "StatefulSet" && c.Pool != "") || (k == "Service" && c.Pool == "") {
+		// The objects Compare reads first: the pools' StatefulSets, the client Service and the Certificate.
+		if k := o.GetKind(); (k == "StatefulSet" && c.Pool != "") || (k == "Service" || k == "Certificate") && c.Pool == "" {
 			c.Digest = digest(o.CopyToResourceNode().YNode())
 		}
 		out = append(out, c)

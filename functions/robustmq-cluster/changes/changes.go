@@ -131,6 +131,8 @@ type cluster struct {
 	// clientObj is the client Service, client its decoded form once the cluster changed.
 	clientObj *Object
 	client    *corev1.Service
+	// certObj is the cert-manager Certificate of the listeners, if any.
+	certObj *Object
 	// ids are the kind and name of every object, sorted; poolOf maps them to their pool.
 	ids    []string
 	poolOf map[string]string
@@ -200,9 +202,11 @@ func unchanged(old, cur *cluster) (bool, error) {
 	if len(old.pools) != len(cur.pools) || (old.clientObj == nil) != (cur.clientObj == nil) || !reflect.DeepEqual(old.ids, cur.ids) {
 		return false, nil
 	}
-	if old.clientObj != nil {
-		if eq, err := same(*old.clientObj, *cur.clientObj); err != nil || !eq {
-			return false, err
+	for _, pair := range [][2]*Object{{old.clientObj, cur.clientObj}, {old.certObj, cur.certObj}} {
+		if pair[0] != nil && pair[1] != nil {
+			if eq, err := same(*pair[0], *pair[1]); err != nil || !eq {
+				return false, err
+			}
 		}
 	}
 	for n, p := range old.pools {
@@ -314,6 +318,8 @@ func group(objs []Object) (map[key]*cluster, error) {
 			c.pool(o.Pool).configObj = &o
 		case o.Kind == "Service" && o.Pool == "" && o.Name == o.Cluster:
 			c.clientObj = &o
+		case o.Kind == "Certificate" && o.Pool == "":
+			c.certObj = &o
 		}
 	}
 	for k, c := range all {

@@ -387,6 +387,16 @@ func clientChanges(old, cur *cluster) []Finding {
 			out = append(out, f)
 		}
 	}
+	if o, n := old.certObj, cur.certObj; o != nil && n != nil {
+		if d := specDiff(*o, *n); d != "" {
+			f := base
+			f.Change, f.Field = "certificate", "spec.tls.certManager"
+			f.Message = fmt.Sprintf("Certificate %s changes (%s): once cert-manager issues the new certificate, clients see it "+
+				"(another issuer needs clients that trust it); RobustMQ reads it only at start, so the pods serve it after "+
+				"their next restart", n.Name, d)
+			out = append(out, f)
+		}
+	}
 	if a, b := secrets(old), secrets(cur); a != b {
 		f := base
 		f.Change, f.Field = "secrets", "spec"
@@ -466,6 +476,29 @@ func envDiff(o, n []corev1.EnvVar) string {
 		}
 	}
 	return joinList(parts)
+}
+
+// specDiff names the fields of spec in which two objects differ, "" when equal or unreadable.
+func specDiff(o, n Object) string {
+	om, err1 := o.content()
+	nm, err2 := n.content()
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	os, _ := om["spec"].(map[string]any)
+	ns, _ := nm["spec"].(map[string]any)
+	set := map[string]bool{}
+	for k, v := range os {
+		if !reflect.DeepEqual(v, ns[k]) {
+			set[k] = true
+		}
+	}
+	for k := range ns {
+		if _, ok := os[k]; !ok {
+			set[k] = true
+		}
+	}
+	return joinList(sortedNames(set))
 }
 
 // fieldDiff names the top-level fields in which two typed values differ.
