@@ -91,6 +91,7 @@ func TestRenderClassifies(t *testing.T) {
 		}},
 		{"brokerIdStart", "blueprints/prod-ha", cfgEdit("brokerIdStart: 101", "brokerIdStart: 111"), []expect{
 			{"error", "broker-id-start", "spec.pools[1].brokerIdStart", "this change cannot be approved", false},
+			{"warning", "certificate", "spec.tls.certManager", "Certificate mq-prod-tls changes (dnsNames)", false},
 		}},
 		{"certificate issuer", "blueprints/prod-ha", cfgEdit("        name: internal-ca", "        name: other-ca"), []expect{
 			{"warning", "certificate", "spec.tls.certManager", "Certificate mq-prod-tls changes (issuerRef)", false},
