@@ -189,6 +189,10 @@ func misspeltCluster(o *fn.KubeObject) *fn.Result {
 		return nil
 	}
 	src := source{obj: o, file: o.PathAnnotation(), idx: max(o.IndexAnnotation(), 0)}
+	field := "kind"
+	if gk.Kind == v1alpha1.Kind {
+		field = "apiVersion"
+	}
 	return resultFor(src, fmt.Sprintf("%s %s is not a kind this function reads: did you mean apiVersion: %s, kind: %s?",
-		o.GetAPIVersion(), gk.Kind, v1alpha1.APIVersion, v1alpha1.Kind), "kind", fn.Error)
+		o.GetAPIVersion(), gk.Kind, v1alpha1.APIVersion, v1alpha1.Kind), field, fn.Error)
 }

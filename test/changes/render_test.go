@@ -89,6 +89,10 @@ func TestRenderClassifies(t *testing.T) {
 			{"error", "", "kind", "did you mean apiVersion: robustmq.io/v1alpha1, kind: RobustMQCluster?", false},
 			{"error", "cluster-removed", "", "is gone", true},
 		}},
+		{"misspelt group", "packages/robustmq", cfgEdit("apiVersion: robustmq.io/v1alpha1", "apiVersion: robustmq.com/v1alpha1"), []expect{
+			{"error", "", "apiVersion", "robustmq.com/v1alpha1 RobustMQCluster is not a kind this function reads: did you mean", false},
+			{"error", "cluster-removed", "", "is gone", true},
+		}},
 		{"brokerIdStart", "blueprints/prod-ha", cfgEdit("brokerIdStart: 101", "brokerIdStart: 111"), []expect{
 			{"error", "broker-id-start", "spec.pools[1].brokerIdStart", "this change cannot be approved", false},
 			{"warning", "certificate", "spec.tls.certManager", "Certificate mq-prod-tls changes (dnsNames)", false},
