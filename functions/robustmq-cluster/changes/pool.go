@@ -232,6 +232,10 @@ func scale(base Finding, o, n *appsv1.StatefulSet) []Finding {
 		f.Message = fmt.Sprintf("meta pool %s shrinks from %d to %d Raft voters: pods %s (broker ids %s) must leave the "+
 			"cluster first (POST /api/cluster/node/leave), or Raft keeps counting them in its quorum; follow "+
 			"docs/changes.md#meta-scale-down", base.Pool, or, nr, joinList(podNames(o, nr, or, true)), ids(o, nr, or))
+		if nr < 3 {
+			// RobustMQ src/meta-service/src/raft/services.rs leave_cluster_by_req.
+			f.Message += "; RobustMQ refuses a leave that drops a Raft group below 3 voters, so this cannot be done on a running cluster"
+		}
 		return []Finding{withID(f, fmt.Sprint(or), fmt.Sprint(nr))}
 	case nr > or:
 		f.Severity, f.Change = Info, "scale-up"
