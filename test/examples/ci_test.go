@@ -84,6 +84,7 @@ type glJob struct {
 	BeforeScript []string          `json:"before_script,omitempty"`
 	Script       []string          `json:"script,omitempty"`
 	Rules        []map[string]any  `json:"rules,omitempty"`
+	Needs        []map[string]any  `json:"needs,omitempty"`
 	Artifacts    *struct {
 		When  string   `json:"when"`
 		Paths []string `json:"paths"`
@@ -149,6 +150,13 @@ func TestCIRenderCommand(t *testing.T) {
 	assert.True(t, strings.HasPrefix(keep.Uses, "actions/upload-artifact@"))
 	assert.Equal(t, strings.TrimSuffix(wf.Env["RESULTS_DIR"], "/")+"/", keep.With["path"])
 
+	// The changes comment runs after a failed render too, on the results it kept, with the command TestChangesComment
+	// tests.
+	comment := stepNamed(t, job.Steps, "changes comment")
+	assert.Equal(t, "always() && github.event_name == 'pull_request'", comment.If)
+	assert.Contains(t, comment.Run, `go run github.com/robustmq/robustmq-kpt/examples/ci/comment@v0.1.0 "$RESULTS_DIR"`)
+	assert.Contains(t, comment.Run, "exit $status", "blocked changes fail the job")
+
 	check := stepNamed(t, job.Steps, "check")
 	assert.Equal(t, "github.event_name == 'pull_request'", check.If)
 	assert.Regexp(t, diffCheck, check.Run)
@@ -180,6 +188,11 @@ func TestCIRenderCommand(t *testing.T) {
 	glCheck := jobs["kpt-render-check"]
 	assert.Equal(t, ".kpt-render", glCheck.Extends)
 	assert.Regexp(t, diffCheck, strings.Join(glCheck.Script, "\n"))
+	glChanges := jobs["kpt-render-changes"]
+	require.Len(t, glChanges.Needs, 1)
+	assert.Equal(t, "kpt-render-check", glChanges.Needs[0]["job"])
+	assert.Equal(t, "always", glChanges.Rules[0]["when"], "the report runs after a failed render too")
+	assert.Contains(t, strings.Join(glChanges.Script, "\n"), `go run github.com/robustmq/robustmq-kpt/examples/ci/comment@v0.1.0 "$RESULTS_DIR"`)
 	glPropose := jobs["kpt-render-propose"]
 	assert.Equal(t, ".kpt-render", glPropose.Extends)
 	assert.Contains(t, strings.Join(glPropose.Script, "\n"), "merge_request.create")
