@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/changes"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 	"github.com/robustmq/robustmq-kpt/test/kubeapi"
 )
@@ -84,6 +85,11 @@ func TestAPIServerAgrees(t *testing.T) {
 		t.Skip("starts etcd and kube-apiserver")
 	}
 	c := kubeapi.Start(t, kubeapi.Options{})
+	t.Run("ConfigMatrix", func(t *testing.T) { configMatrix(t, c) })
+	t.Run("StatefulSetFields", func(t *testing.T) { statefulSetFields(t, c) })
+}
+
+func configMatrix(t *testing.T, c *kubeapi.Cluster) {
 	root, err := e2e.Root()
 	require.NoError(t, err)
 	claimedRefusals, accepted := 0, 0
@@ -174,4 +180,98 @@ func applyable(t *testing.T, dir string) []unstructured.Unstructured {
 	}
 	require.NotEmpty(t, out, dir)
 	return out
+}
+
+// Field by field, on a rendered StatefulSet: the classifier's verdict (refused or not) is the API server's. This
+// covers the fields no config edit reaches (selector, serviceName, podManagementPolicy, accessModes, the fields
+// apps/v1 lets change).
+func statefulSetFields(t *testing.T, c *kubeapi.Cluster) {
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	var base *unstructured.Unstructured
+	for _, o := range applyable(t, filepath.Join(root, "packages", "robustmq")) {
+		if o.GetKind() == "StatefulSet" {
+			base = o.DeepCopy()
+		}
+	}
+	require.NotNil(t, base)
+	set := func(v any, path ...string) func(m map[string]any) {
+		return func(m map[string]any) { require.NoError(t, unstructured.SetNestedField(m, v, path...)) }
+	}
+	claim := func(v any, path ...string) func(m map[string]any) {
+		return func(m map[string]any) {
+			vcts, _, _ := unstructured.NestedSlice(m, "spec", "volumeClaimTemplates")
+			require.Len(t, vcts, 1)
+			vct := vcts[0].(map[string]any)
+			require.NoError(t, unstructured.SetNestedField(vct, v, path...))
+			require.NoError(t, unstructured.SetNestedSlice(m, vcts, "spec", "volumeClaimTemplates"))
+		}
+	}
+	cases := map[string]struct {
+		edit    func(m map[string]any)
+		refused bool
+	}{
+		"replicas":             {set(int64(4), "spec", "replicas"), false},
+		"ordinals":             {set(int64(2), "spec", "ordinals", "start"), false},
+		"template image":       {func(m map[string]any) { setContainer(t, m, "image", "ghcr.io/robustmq/robustmq:v0.4.10") }, false},
+		"updateStrategy":       {set(map[string]any{"type": "OnDelete"}, "spec", "updateStrategy"), false},
+		"minReadySeconds":      {set(int64(10), "spec", "minReadySeconds"), false},
+		"revisionHistoryLimit": {set(int64(5), "spec", "revisionHistoryLimit"), false},
+		"pvc retention":        {set("Delete", "spec", "persistentVolumeClaimRetentionPolicy", "whenScaled"), false},
+		"selector": {func(m map[string]any) {
+			set("x", "spec", "selector", "matchLabels", "extra")(m)
+			set("x", "spec", "template", "metadata", "labels", "extra")(m)
+		}, true},
+		"serviceName":         {set("other-headless", "spec", "serviceName"), true},
+		"podManagementPolicy": {set("Parallel", "spec", "podManagementPolicy"), true},
+		"claim size":          {claim("20Gi", "spec", "resources", "requests", "storage"), true},
+		"claim class":         {claim("fast", "spec", "storageClassName"), true},
+		"claim accessModes":   {claim([]any{"ReadWriteOncePod"}, "spec", "accessModes"), true},
+		"claim labels":        {claim("x", "metadata", "labels", "extra"), true},
+	}
+	i := 0
+	for name, tc := range cases {
+		i++
+		ns := fmt.Sprintf("t-fields-%d", i)
+		t.Run(name, func(t *testing.T) {
+			after := base.DeepCopy()
+			tc.edit(after.Object)
+			findings, err := changes.Compare([]changes.Object{object(base)}, []changes.Object{object(after)})
+			require.NoError(t, err)
+			refused := false
+			for _, f := range findings {
+				refused = refused || refusedChanges[f.Change]
+			}
+			assert.Equal(t, tc.refused, refused, "the classifier's verdict: %v", findings)
+
+			c.RestrictedNamespace(t, ns)
+			ctx := context.Background()
+			_, err = c.Apply(ctx, ns, []unstructured.Unstructured{*base.DeepCopy()})
+			require.NoError(t, err)
+			_, err = c.Apply(ctx, ns, []unstructured.Unstructured{*after})
+			if refused {
+				require.Error(t, err, "the classifier says the API server refuses this")
+				assert.Contains(t, err.Error(), "Forbidden: updates to statefulset spec for fields other than")
+			} else {
+				require.NoError(t, err, "the classifier lets this through")
+			}
+		})
+	}
+}
+
+func setContainer(t *testing.T, m map[string]any, field string, v any) {
+	cs, _, _ := unstructured.NestedSlice(m, "spec", "template", "spec", "containers")
+	require.NotEmpty(t, cs)
+	cs[0].(map[string]any)[field] = v
+	require.NoError(t, unstructured.SetNestedSlice(m, cs, "spec", "template", "spec", "containers"))
+}
+
+// object is a rendered object as the classifier reads it.
+func object(u *unstructured.Unstructured) changes.Object {
+	return changes.Object{
+		Kind: u.GetKind(), Name: u.GetName(), Namespace: u.GetNamespace(),
+		Cluster: u.GetAnnotations()["robustmq.io/cluster"], Pool: u.GetLabels()["app.kubernetes.io/component"],
+		File: "robustmq/pool-" + u.GetLabels()["app.kubernetes.io/component"] + "-statefulset.yaml",
+		Map:  func() (map[string]any, error) { return u.DeepCopy().Object, nil },
+	}
 }
