@@ -78,7 +78,9 @@ func Index(c *Catalog) ([]byte, error) {
 	w("into your copy and keeps your edits (your name included); render again after every update. One limit of kpt's\n")
 	w("merge: a list in `cluster.yaml` (`spec.pools`, `loadBalancerSourceRanges`, ...) is merged as a whole, so when the\n")
 	w("blueprint changes anything in a list you edited, its list replaces yours; re-apply your edits to that list after\n")
-	w("such an update (`git diff` shows them). Everything else merges field by field.\n\n")
+	w("such an update (`git diff` shows them). Everything else merges field by field. The render catches what such a\n")
+	w("replacement would do to a running cluster: a vanished pool or a changed replica count of the meta pool is an\n")
+	w("error that names the change (`docs/changes.md`).\n\n")
 
 	w("## The blueprints\n")
 	for _, bp := range c.Blueprints {
