@@ -257,6 +257,9 @@ func readConfigMap(t *testing.T, path string) *corev1.ConfigMap {
 // change to spec.pools arrives with `kpt pkg update` and replaces the list. The next render would delete the local
 // pool's StatefulSet; it refuses with an approvable error naming the pool instead, and changes nothing.
 func TestPkgUpdateDroppingALocalPoolIsCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs kpt")
+	}
 	root, err := e2e.Root()
 	require.NoError(t, err)
 	const bp = "staging-3-node"
