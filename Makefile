@@ -46,6 +46,7 @@ update-golden: ## Refresh golden files and the rendered packages' expected outpu
 
 generate: ## Generate the RobustMQCluster CRD (OpenAPI schema) from the Go types
 	$(CONTROLLER_GEN) crd paths=./functions/robustmq-cluster/api/... output:crd:dir=$(CRD_DIR)
+	$(GO) run ./hack/crdconstraints
 
 verify: generate ## Check formatting, vet, generated files and goldens are up to date
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

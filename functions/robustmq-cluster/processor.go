@@ -86,11 +86,7 @@ func isCluster(o *fn.KubeObject) bool {
 
 // render decodes, defaults and validates one cluster, then builds its objects.
 func render(src source) (fn.KubeObjects, fn.Results) {
-	c, errs := v1alpha1.Decode([]byte(src.obj.String()))
-	if len(errs) == 0 {
-		c.Default()
-		errs = c.Validate()
-	}
+	c, errs := v1alpha1.Load([]byte(src.obj.String()))
 	if len(errs) > 0 {
 		return nil, fieldResults(src, errs)
 	}

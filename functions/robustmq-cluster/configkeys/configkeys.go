@@ -7,6 +7,8 @@ package configkeys
 import (
 	_ "embed"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -72,18 +74,56 @@ func parse(tsv string) map[string]string {
 	return keys
 }
 
-// CheckValue reports whether a decoded JSON value fits the Rust type of a key.
+// Enums are the values serde accepts for the enum-typed keys of the release: the variant names as written, or
+// renamed snake_case (src/common/config/src/config.rs, src/common/base/src/enum_type/delay_type.rs).
+var Enums = map[string][]string{
+	"SchemaStrategy":        {"ALL", "Any"},
+	"SchemaFailedOperation": {"Discard", "DisconnectAndDiscard", "Ignore"},
+	"DelayType":             {"Whole", "Internal", "Response"},
+	"Option<LLMPlatform>": {"open_a_i", "open_a_i_resp", "gemini", "anthropic", "fireworks", "together", "groq",
+		"mimo", "nebius", "xai", "deep_seek", "zai", "big_model", "cohere", "ollama"},
+}
+
+// intRanges are the bounds of Rust's integer types (usize and isize on 64-bit targets). Bounds past 2^53 are
+// approximate, as JSON numbers are.
+var intRanges = map[string][2]float64{
+	"u8": {0, math.MaxUint8}, "u16": {0, math.MaxUint16}, "u32": {0, math.MaxUint32},
+	"u64": {0, math.MaxUint64}, "usize": {0, math.MaxUint64},
+	"i8": {math.MinInt8, math.MaxInt8}, "i16": {math.MinInt16, math.MaxInt16}, "i32": {math.MinInt32, math.MaxInt32},
+	"i64": {math.MinInt64, math.MaxInt64}, "isize": {math.MinInt64, math.MaxInt64},
+}
+
+// CheckValue reports whether a decoded JSON value fits the Rust type of a key: integers within their type's
+// range, enums among their variants. RobustMQ refuses the whole file at start-up otherwise.
 func CheckValue(typ string, v any) error {
-	switch {
-	case typ == "bool":
-		if _, ok := v.(bool); !ok {
-			return fmt.Errorf("want a boolean")
+	inner := strings.TrimSuffix(strings.TrimPrefix(typ, "Option<"), ">")
+	if r, ok := intRanges[inner]; ok {
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) {
+			return fmt.Errorf("want an integer")
 		}
-	case typ == "String" || typ == "Option<String>":
+		if f < r[0] || f > r[1] {
+			return fmt.Errorf("want an integer from %.0f to %.0f", r[0], r[1])
+		}
+		return nil
+	}
+	if values, ok := Enums[typ]; ok {
+		s, ok := v.(string)
+		if !ok || !slices.Contains(values, s) {
+			return fmt.Errorf("want one of %s (case matters)", strings.Join(values, ", "))
+		}
+		return nil
+	}
+	switch inner {
+	case "bool":
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("want true or false")
+		}
+	case "String":
 		if _, ok := v.(string); !ok {
 			return fmt.Errorf("want a string")
 		}
-	case typ == "Vec<String>":
+	case "Vec<String>":
 		l, ok := v.([]any)
 		if !ok {
 			return fmt.Errorf("want a list of strings")
@@ -93,23 +133,12 @@ func CheckValue(typ string, v any) error {
 				return fmt.Errorf("want a list of strings")
 			}
 		}
-	case typ == "f32" || typ == "f64":
+	case "f32", "f64":
 		if _, ok := v.(float64); !ok {
 			return fmt.Errorf("want a number")
 		}
-	case strings.HasPrefix(typ, "u") || strings.HasPrefix(typ, "i"):
-		f, ok := v.(float64)
-		if !ok || f != float64(int64(f)) {
-			return fmt.Errorf("want an integer")
-		}
-		if strings.HasPrefix(typ, "u") && f < 0 {
-			return fmt.Errorf("want a non-negative integer")
-		}
 	default:
-		// Enums such as SchemaStrategy or DelayType are strings in TOML.
-		if _, ok := v.(string); !ok {
-			return fmt.Errorf("want a string (%s)", typ)
-		}
+		return fmt.Errorf("values of type %s are not supported", typ)
 	}
 	return nil
 }

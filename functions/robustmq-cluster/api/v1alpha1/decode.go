@@ -18,45 +18,52 @@ var secretLike = regexp.MustCompile(`(?i)(password|passwd|secret|secrets|token|t
 // Decode reads a RobustMQCluster strictly: an unknown or duplicate field is an error with its field path, since
 // a typo would otherwise silently fall back to a default. apiVersion and kind are checked first.
 func Decode(data []byte) (*RobustMQCluster, field.ErrorList) {
+	c, _, errs := decode(data)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return c, nil
+}
+
+// decode is Decode that also returns what it could read despite errors: the cluster without the bad values and
+// unknown fields, and the document as JSON values. Both are nil when the document cannot be read at all.
+func decode(data []byte) (*RobustMQCluster, map[string]any, field.ErrorList) {
 	jsonData, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, field.ErrorList{field.Invalid(nil, nil, fmt.Sprintf("read yaml: %v", err))}
+		return nil, nil, field.ErrorList{yamlError(data, err)}
 	}
 	var head struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 	}
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(jsonData, &head); err != nil {
-		return nil, field.ErrorList{field.Invalid(nil, nil, err.Error())}
+		return nil, nil, field.ErrorList{field.Invalid(nil, nil, err.Error())}
 	}
 	if head.APIVersion != APIVersion || head.Kind != Kind {
-		return nil, field.ErrorList{field.Invalid(field.NewPath("apiVersion"), head.APIVersion+", "+head.Kind,
+		return nil, nil, field.ErrorList{field.Invalid(field.NewPath("apiVersion"), head.APIVersion+", "+head.Kind,
 			fmt.Sprintf("supported: apiVersion %s, kind %s", APIVersion, Kind))}
 	}
 	// Values of the wrong type first, all of them with their paths; checkTypes drops them from doc so that the
 	// strict decode below still reports every unknown field.
 	var doc map[string]any
 	if err := json.Unmarshal(jsonData, &doc); err != nil {
-		return nil, field.ErrorList{field.Invalid(nil, nil, "read yaml: the document is not an object")}
+		return nil, nil, field.ErrorList{field.Invalid(nil, nil, "read yaml: the document is not an object")}
 	}
 	errs := checkTypes(doc, reflect.TypeFor[RobustMQCluster]())
 	if len(errs) > 0 {
 		if jsonData, err = json.Marshal(doc); err != nil {
-			return nil, append(errs, field.InternalError(nil, err))
+			return nil, nil, append(errs, field.InternalError(nil, err))
 		}
 	}
 	var c RobustMQCluster
 	strict, err := sigsjson.UnmarshalStrict(jsonData, &c, sigsjson.DisallowUnknownFields, sigsjson.DisallowDuplicateFields)
 	if err != nil {
-		return nil, append(errs, field.Invalid(nil, nil, strings.TrimPrefix(err.Error(), "json: ")))
+		return nil, nil, append(errs, field.Invalid(nil, nil, strings.TrimPrefix(err.Error(), "json: ")))
 	}
 	for _, e := range strict {
 		errs = append(errs, strictError(e))
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &c, nil
+	return &c, doc, errs
 }
 
 func strictError(e error) *field.Error {
@@ -95,4 +102,9 @@ func pathOf(dotted string) *field.Path {
 		p = p.Child(s)
 	}
 	return p
+}
+
+// yamlError reports a document that is not valid YAML, or not JSON-compatible YAML.
+func yamlError(data []byte, err error) *field.Error {
+	return field.Invalid(nil, nil, fmt.Sprintf("read yaml: %v", err))
 }

@@ -3,7 +3,6 @@ package v1alpha1
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"sort"
@@ -81,6 +80,8 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(spec.Child("runtime", "defaultTopicPartitions"), *s.Runtime.DefaultTopicPartitions, "must be at least 1"))
 	}
 	errs = append(errs, validateExtraConfig(spec.Child("extraConfig"), s.ExtraConfig)...)
+	errs = append(errs, c.validateKubernetes()...)
+	errs = append(errs, c.validateRobustMQ()...)
 	return errs
 }
 
@@ -171,13 +172,6 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 		if q := pool.Storage.Size; q.Sign() <= 0 {
 			errs = append(errs, field.Invalid(pp.Child("storage", "size"), q.String(), "must be positive"))
 		}
-		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			req, lim := pool.Resources.Requests[name], pool.Resources.Limits[name]
-			if req.Cmp(lim) > 0 {
-				errs = append(errs, field.Invalid(pp.Child("resources", "requests", string(name)), req.String(),
-					fmt.Sprintf("must not exceed the limit %s", lim.String())))
-			}
-		}
 		errs = append(errs, pool.Scheduling.validate(pp.Child("scheduling"))...)
 	}
 	if len(metaPools) > 1 {
@@ -245,11 +239,6 @@ func (cs *ClientService) validate(p *field.Path) field.ErrorList {
 	if !slices.Contains(types, cs.Type) {
 		errs = append(errs, field.NotSupported(p.Child("type"), cs.Type, types))
 	}
-	for i, r := range cs.LoadBalancerSourceRanges {
-		if _, err := netip.ParsePrefix(r); err != nil {
-			errs = append(errs, field.Invalid(p.Child("loadBalancerSourceRanges").Index(i), r, "must be a CIDR"))
-		}
-	}
 	return errs
 }
 
@@ -310,16 +299,6 @@ func (np *NetworkPolicy) validate(p *field.Path) field.ErrorList {
 				errs = append(errs, field.Forbidden(pp, "set either cidr or selectors, not both"))
 			case peer.CIDR == "" && !selectors:
 				errs = append(errs, field.Required(pp, "set cidr, namespaceSelector or podSelector"))
-			}
-			if peer.CIDR != "" {
-				if _, err := netip.ParsePrefix(peer.CIDR); err != nil {
-					errs = append(errs, field.Invalid(pp.Child("cidr"), peer.CIDR, "must be a CIDR"))
-				}
-			}
-			for j, e := range peer.Except {
-				if _, err := netip.ParsePrefix(e); err != nil {
-					errs = append(errs, field.Invalid(pp.Child("except").Index(j), e, "must be a CIDR"))
-				}
 			}
 		}
 	}

@@ -163,7 +163,9 @@ func TestValidate(t *testing.T) {
 		{"port clashes with grpc", func(c *RobustMQCluster) { c.Spec.Listeners.AMQP.Port = GRPCPort }, []string{"spec.listeners.amqp.port"}},
 		{"port out of range", func(c *RobustMQCluster) { c.Spec.Listeners.NATS.TCP.Port = 70000 }, []string{"spec.listeners.nats.tcp.port"}},
 		{"service type", func(c *RobustMQCluster) { c.Spec.Service.Type = "ExternalName" }, []string{"spec.service.type"}},
-		{"source range", func(c *RobustMQCluster) { c.Spec.Service.LoadBalancerSourceRanges = []string{"10.0.0.0"} }, []string{"spec.service.loadBalancerSourceRanges[0]"}},
+		{"source range", func(c *RobustMQCluster) {
+			c.Spec.Service.Type, c.Spec.Service.LoadBalancerSourceRanges = corev1.ServiceTypeLoadBalancer, []string{"10.0.0.0"}
+		}, []string{"spec.service.loadBalancerSourceRanges[0]"}},
 		{"secret names", func(c *RobustMQCluster) {
 			c.Spec.Auth = Auth{MQTT: &CredentialsRef{}, JWTSecret: &SecretKeyRef{Name: "x"}}
 		}, []string{"spec.auth.mqtt.secretName", "spec.auth.jwtSecret.key"}},
