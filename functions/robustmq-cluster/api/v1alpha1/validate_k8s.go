@@ -185,7 +185,7 @@ func validateResources(r *corev1.ResourceRequirements, p *field.Path) field.Erro
 	check := func(list corev1.ResourceList, lp *field.Path) {
 		for _, name := range sortedResourceNames(list) {
 			q := list[name]
-			np := lp.Child(string(name))
+			np := lp.Key(string(name))
 			if msg := containerResourceName(name); msg != "" {
 				errs = append(errs, field.Invalid(np, name, msg))
 				continue
@@ -211,10 +211,10 @@ func validateResources(r *corev1.ResourceRequirements, p *field.Path) field.Erro
 	for _, name := range sortedResourceNames(r.Requests) {
 		req := r.Requests[name]
 		lim, ok := r.Limits[name]
-		np := p.Child("requests", string(name))
+		np := p.Child("requests").Key(string(name))
 		switch {
 		case !ok && !overcommitAllowed(name):
-			errs = append(errs, field.Required(p.Child("limits", string(name)), "must be set, equal to the request, for "+string(name)))
+			errs = append(errs, field.Required(p.Child("limits").Key(string(name)), "must be set, equal to the request, for "+string(name)))
 		case ok && !overcommitAllowed(name) && req.Cmp(lim) != 0:
 			errs = append(errs, field.Invalid(np, req.String(), fmt.Sprintf("must equal the limit %s (%s cannot be overcommitted)", lim.String(), name)))
 		case ok && req.Cmp(lim) > 0:
@@ -409,7 +409,7 @@ func (peer *Peer) validateKubernetes(p *field.Path) field.ErrorList {
 // limitHint explains a request above a limit the function filled in from the profile.
 func limitHint(name corev1.ResourceName) string {
 	if name == corev1.ResourceCPU || name == corev1.ResourceMemory {
-		return " (a limit not set is the environment's default; set it as well)"
+		return " (a request or limit not set is the environment's default; set both)"
 	}
 	return ""
 }

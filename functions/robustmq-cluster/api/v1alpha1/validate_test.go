@@ -155,7 +155,7 @@ func TestValidate(t *testing.T) {
 		{"request above limit", func(c *RobustMQCluster) {
 			c.Spec.Pools = []Pool{{Name: "node", Resources: corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("4Gi")}}}}
-		}, []string{"spec.pools[0].resources.requests.memory"}},
+		}, []string{"spec.pools[0].resources.requests[memory]"}},
 		{"minZones needs required zone spread", func(c *RobustMQCluster) {
 			c.Spec.Pools = []Pool{{Name: "node", Scheduling: Scheduling{MinZones: ptr.To[int32](3)}}}
 		}, []string{"spec.pools[0].scheduling.minZones"}},
