@@ -80,19 +80,19 @@ func TestLoadRefuses(t *testing.T) {
 		"quantity pattern": {`spec: {pools: [{name: node, storage: {size: 10GB}}]}`, "spec.pools[0].storage.size"},
 
 		// What RobustMQ would refuse at start-up, or the runtime when pulling.
-		"u16 out of range":   {`spec: {extraConfig: {mqtt_runtime.system_monitor.os_cpu_check_interval_ms: -1}}`, "spec.extraConfig[mqtt_runtime.system_monitor.os_cpu_check_interval_ms]"},
-		"enum case":          {`spec: {extraConfig: {mqtt_runtime.schema.strategy: all}}`, "spec.extraConfig[mqtt_runtime.schema.strategy]"},
-		"tag vs version":     {`spec: {image: {tag: v0.4.9}}`, "spec.image.tag"},
-		"tag characters":     {`spec: {image: {tag: "v0.4.11+build"}}`, "spec.image.tag"},
-		"registry scheme":    {`spec: {image: {registry: "https://ghcr.io"}}`, "spec.image.registry"},
-		"repository case":    {`spec: {image: {repository: RobustMQ/robustmq}}`, "spec.image.repository"},
+		"u16 out of range": {`spec: {extraConfig: {mqtt_runtime.system_monitor.os_cpu_check_interval_ms: -1}}`, "spec.extraConfig[mqtt_runtime.system_monitor.os_cpu_check_interval_ms]"},
+		"enum case":        {`spec: {extraConfig: {mqtt_runtime.schema.strategy: all}}`, "spec.extraConfig[mqtt_runtime.schema.strategy]"},
+		"tag vs version":   {`spec: {image: {tag: v0.4.9}}`, "spec.image.tag"},
+		"tag characters":   {`spec: {image: {tag: "v0.4.11+build"}}`, "spec.image.tag"},
+		"registry scheme":  {`spec: {image: {registry: "https://ghcr.io"}}`, "spec.image.registry"},
+		"repository case":  {`spec: {image: {repository: RobustMQ/robustmq}}`, "spec.image.repository"},
 
 		// Reserved metadata.
-		"generated-by on the cluster":    {"metadata: {annotations: {robustmq.io/generated-by: robustmq-cluster}}\n", "metadata.annotations[robustmq.io/generated-by]"},
-		"generated-by on the Service":    {`spec: {service: {annotations: {robustmq.io/generated-by: robustmq-cluster}}}`, "spec.service.annotations[robustmq.io/generated-by]"},
-		"role label in monitoring":       {`spec: {monitoring: {labels: {robustmq.io/role-broker: "true"}}}`, "spec.monitoring.labels[robustmq.io/role-broker]"},
-		"instance label in monitoring":   {`spec: {monitoring: {labels: {app.kubernetes.io/instance: other}}}`, "spec.monitoring.labels[app.kubernetes.io/instance]"},
-		"reserved label on the cluster":  {"metadata: {labels: {robustmq.io/cluster: x}}\n", "metadata.labels[robustmq.io/cluster]"},
+		"generated-by on the cluster":   {"metadata: {annotations: {robustmq.io/generated-by: robustmq-cluster}}\n", "metadata.annotations[robustmq.io/generated-by]"},
+		"generated-by on the Service":   {`spec: {service: {annotations: {robustmq.io/generated-by: robustmq-cluster}}}`, "spec.service.annotations[robustmq.io/generated-by]"},
+		"role label in monitoring":      {`spec: {monitoring: {labels: {robustmq.io/role-broker: "true"}}}`, "spec.monitoring.labels[robustmq.io/role-broker]"},
+		"instance label in monitoring":  {`spec: {monitoring: {labels: {app.kubernetes.io/instance: other}}}`, "spec.monitoring.labels[app.kubernetes.io/instance]"},
+		"reserved label on the cluster": {"metadata: {labels: {robustmq.io/cluster: x}}\n", "metadata.labels[robustmq.io/cluster]"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			doc := loadHead + tc.doc
@@ -107,23 +107,23 @@ func TestLoadRefuses(t *testing.T) {
 // TestLoadAccepts holds valid configs close to the refused ones: they must load without a problem.
 func TestLoadAccepts(t *testing.T) {
 	for name, doc := range map[string]string{
-		"approve annotation":      "metadata: {name: mq, annotations: {robustmq.io/approve: \"yes\"}}\n",
-		"tolerate everything":     `spec: {pools: [{name: node, scheduling: {tolerations: [{operator: Exists}]}}]}`,
-		"toleration seconds":      `spec: {pools: [{name: node, scheduling: {tolerations: [{key: a, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]}}]}`,
-		"limit alone":             `spec: {pools: [{name: node, resources: {limits: {cpu: 50m, memory: 128Mi, ephemeral-storage: 1Gi}}}]}`,
-		"hugepages":               `spec: {pools: [{name: node, resources: {requests: {hugepages-2Mi: 4Mi}, limits: {hugepages-2Mi: 4Mi}}}]}`,
-		"gpu":                     `spec: {pools: [{name: node, resources: {requests: {example.com/gpu: "1"}, limits: {example.com/gpu: "1"}}}]}`,
-		"source ranges on LB":     `spec: {service: {type: LoadBalancer, externalTrafficPolicy: Local, loadBalancerSourceRanges: [10.0.0.0/8, "2001:db8::/32"]}}`,
-		"except inside":           `spec: {networkPolicy: {clients: [{cidr: 10.0.0.0/8, except: [10.1.0.0/16]}]}}`,
-		"enum value":              `spec: {extraConfig: {mqtt_runtime.schema.strategy: Any, mqtt_runtime.slow_subscribe.delay_type: Whole}}`,
-		"release tag suffix":      `spec: {image: {tag: v0.4.11-debug}}`,
-		"mirror with port":        `spec: {image: {registry: "mirror.example.com:5000", repository: team/robustmq}}`,
-		"explicit ports":          `spec: {listeners: {mqtt: {tcp: {port: 1}, tls: {port: 65535}}}}`,
-		"monitoring labels":       `spec: {monitoring: {labels: {release: kube-prometheus-stack}}}`,
-		"service annotations":     `spec: {service: {annotations: {service.beta.kubernetes.io/aws-load-balancer-type: nlb}}}`,
-		"run as user 1000":        `spec: {security: {runAsUser: 1000, runAsGroup: 0, fsGroup: 0}}`,
-		"cert-manager durations":  `spec: {tls: {certManager: {issuerRef: {name: ca}, duration: 2160h, renewBefore: 360h}}}`,
-		"storage class cleared":   `spec: {pools: [{name: node, storage: {storageClassName: ""}}]}`,
+		"approve annotation":     "metadata: {name: mq, annotations: {robustmq.io/approve: \"yes\"}}\n",
+		"tolerate everything":    `spec: {pools: [{name: node, scheduling: {tolerations: [{operator: Exists}]}}]}`,
+		"toleration seconds":     `spec: {pools: [{name: node, scheduling: {tolerations: [{key: a, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]}}]}`,
+		"limit alone":            `spec: {pools: [{name: node, resources: {limits: {cpu: 50m, memory: 128Mi, ephemeral-storage: 1Gi}}}]}`,
+		"hugepages":              `spec: {pools: [{name: node, resources: {requests: {hugepages-2Mi: 4Mi}, limits: {hugepages-2Mi: 4Mi}}}]}`,
+		"gpu":                    `spec: {pools: [{name: node, resources: {requests: {example.com/gpu: "1"}, limits: {example.com/gpu: "1"}}}]}`,
+		"source ranges on LB":    `spec: {service: {type: LoadBalancer, externalTrafficPolicy: Local, loadBalancerSourceRanges: [10.0.0.0/8, "2001:db8::/32"]}}`,
+		"except inside":          `spec: {networkPolicy: {clients: [{cidr: 10.0.0.0/8, except: [10.1.0.0/16]}]}}`,
+		"enum value":             `spec: {extraConfig: {mqtt_runtime.schema.strategy: Any, mqtt_runtime.slow_subscribe.delay_type: Whole}}`,
+		"release tag suffix":     `spec: {image: {tag: v0.4.11-debug}}`,
+		"mirror with port":       `spec: {image: {registry: "mirror.example.com:5000", repository: team/robustmq}}`,
+		"explicit ports":         `spec: {listeners: {mqtt: {tcp: {port: 1}, tls: {port: 65535}}}}`,
+		"monitoring labels":      `spec: {monitoring: {labels: {release: kube-prometheus-stack}}}`,
+		"service annotations":    `spec: {service: {annotations: {service.beta.kubernetes.io/aws-load-balancer-type: nlb}}}`,
+		"run as user 1000":       `spec: {security: {runAsUser: 1000, runAsGroup: 0, fsGroup: 0}}`,
+		"cert-manager durations": `spec: {tls: {certManager: {issuerRef: {name: ca}, duration: 2160h, renewBefore: 360h}}}`,
+		"storage class cleared":  `spec: {pools: [{name: node, storage: {storageClassName: ""}}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if !strings.HasPrefix(doc, "metadata:") {
