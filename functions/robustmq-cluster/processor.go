@@ -28,6 +28,8 @@ type source struct {
 func Process(rl *fn.ResourceList) (bool, error) {
 	sources := clusterSources(rl)
 	var generated fn.KubeObjects
+	var byCluster []fn.KubeObjects
+	var rendered []source
 	ok := true
 	names := map[string]bool{}
 	for _, src := range sources {
@@ -39,13 +41,19 @@ func Process(rl *fn.ResourceList) (bool, error) {
 		} else {
 			names[id] = true
 		}
-		objs, results := render(src)
+		objs, results := render(src, outputDir(src, sources))
 		rl.Results = append(rl.Results, results...)
 		if results.ExitCode() != 0 {
 			ok = false
 			continue
 		}
 		generated = append(generated, objs...)
+		byCluster = append(byCluster, objs)
+		rendered = append(rendered, src)
+	}
+	if r := append(collisions(byCluster, rendered), nearMisses(rl)...); len(r) > 0 {
+		rl.Results = append(rl.Results, r...)
+		ok = false
 	}
 	if len(sources) == 0 {
 		rl.Results = append(rl.Results, fn.GeneralResult(
@@ -84,8 +92,8 @@ func isCluster(o *fn.KubeObject) bool {
 	return o.GroupKind().Group == v1alpha1.Group && o.GetKind() == v1alpha1.Kind
 }
 
-// render decodes, defaults and validates one cluster, then builds its objects.
-func render(src source) (fn.KubeObjects, fn.Results) {
+// render decodes, defaults and validates one cluster, then builds its objects into dir.
+func render(src source, dir string) (fn.KubeObjects, fn.Results) {
 	c, errs := v1alpha1.Load([]byte(src.obj.String()))
 	if len(errs) > 0 {
 		return nil, fieldResults(src, errs)
@@ -105,7 +113,6 @@ func render(src source) (fn.KubeObjects, fn.Results) {
 	if results.ExitCode() != 0 {
 		return nil, results
 	}
-	dir := path.Join(path.Dir(src.file), c.Name)
 	var out fn.KubeObjects
 	for i, o := range objs {
 		ko, err := toKubeObject(o.Object, path.Join(dir, o.File))

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func listOf(t *testing.T, files map[string]string) *fn.ResourceList {
+	t.Helper()
+	var items fn.KubeObjects
+	for _, name := range sortedNames(files) {
+		objs, err := fn.ParseKubeObjects([]byte(files[name]))
+		require.NoError(t, err)
+		for i, o := range objs {
+			require.NoError(t, o.SetPathAnnotation(name))
+			require.NoError(t, o.SetIndexAnnotation(i))
+		}
+		items = append(items, objs...)
+	}
+	return &fn.ResourceList{Items: items, FunctionConfig: fn.NewEmptyKubeObject()}
+}
+
+func sortedNames(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func clusterDoc(name, ns, spec string) string {
+	meta := "{name: " + name
+	if ns != "" {
+		meta += ", namespace: " + ns
+	}
+	return "apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nmetadata: " + meta + "}\nspec: " + spec + "\n"
+}
+
+// One name in two namespaces is two clusters (Kubernetes scopes names by namespace): each renders into its
+// own folder, and the files never meet.
+func TestSameNameInTwoNamespaces(t *testing.T) {
+	rl := listOf(t, map[string]string{"clusters.yaml": clusterDoc("mq", "a", "{}") + "---\n" + clusterDoc("mq", "b", "{}")})
+	ok, err := Process(rl)
+	require.NoError(t, err)
+	require.True(t, ok, "%v", rl.Results)
+	files := map[string]bool{}
+	dirs := map[string]bool{}
+	for _, it := range rl.Items {
+		if isCluster(it) {
+			continue
+		}
+		p := it.PathAnnotation()
+		assert.False(t, files[p], "two objects written to %s", p)
+		files[p] = true
+		dirs[strings.SplitN(p, "/", 2)[0]] = true
+	}
+	assert.Equal(t, map[string]bool{"mq.a": true, "mq.b": true}, dirs)
+}
+
+// Objects of two clusters that would be one object in the cluster are an error naming both clusters.
+func TestClustersWhoseObjectsCollide(t *testing.T) {
+	rl := listOf(t, map[string]string{
+		"a.yaml": clusterDoc("mq", "x", "{pools: [{name: a-b}]}"),
+		"b.yaml": clusterDoc("mq-a", "x", "{pools: [{name: b}]}"),
+	})
+	before := itemsYAML(rl)
+	ok, err := Process(rl)
+	require.NoError(t, err)
+	require.False(t, ok)
+	var errs []string
+	for _, r := range rl.Results {
+		if r.Severity == fn.Error {
+			errs = append(errs, r.Message)
+		}
+	}
+	require.Len(t, errs, 1, "%v", rl.Results)
+	assert.Contains(t, errs[0], "clusters x/mq and x/mq-a would both generate ConfigMap x/mq-a-b-config")
+	assert.Equal(t, before, itemsYAML(rl), "nothing changed")
+
+	// In different namespaces the same names are different objects.
+	rl = listOf(t, map[string]string{
+		"a.yaml": clusterDoc("mq", "x", "{pools: [{name: a-b}]}"),
+		"b.yaml": clusterDoc("mq-a", "z", "{pools: [{name: b}]}"),
+	})
+	ok, err = Process(rl)
+	require.NoError(t, err)
+	assert.True(t, ok, "%v", rl.Results)
+}
+
+// Reserved metadata on the cluster or in its spec fails the run and leaves the package as it was: the
+// generated-by annotation on the cluster used to make the prune step delete cluster.yaml.
+func TestReservedMetadataChangesNothing(t *testing.T) {
+	for name, doc := range map[string]string{
+		"on the cluster": "apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nmetadata: {name: mq, annotations: {robustmq.io/generated-by: robustmq-cluster}}\n",
+		"on the Service": clusterDoc("mq", "", "{service: {annotations: {robustmq.io/generated-by: robustmq-cluster}}}"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			rl := listOf(t, map[string]string{"cluster.yaml": doc})
+			before := itemsYAML(rl)
+			ok, err := Process(rl)
+			require.NoError(t, err)
+			assert.False(t, ok)
+			assert.Equal(t, before, itemsYAML(rl))
+			require.NotEmpty(t, rl.Results)
+			assert.Contains(t, rl.Results[0].Field.Path, "robustmq.io/generated-by")
+		})
+	}
+}
+
+func TestNearMissKind(t *testing.T) {
+	for _, head := range []string{
+		"apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluser\n",
+		"apiVersion: robustmq.com/v1alpha1\nkind: RobustMQCluster\n",
+		"apiVersion: robustmq.io/v1alpha1\nkind: robustmqcluster\n",
+	} {
+		rl := listOf(t, map[string]string{"cluster.yaml": head + "metadata: {name: mq}\n"})
+		ok, err := Process(rl)
+		require.NoError(t, err)
+		assert.False(t, ok, head)
+		var found bool
+		for _, r := range rl.Results {
+			found = found || r.Severity == fn.Error && strings.Contains(r.Message, "did you mean apiVersion robustmq.io/v1alpha1, kind RobustMQCluster?")
+		}
+		assert.True(t, found, "%s: %v", head, rl.Results)
+	}
+}
