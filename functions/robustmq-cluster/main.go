@@ -8,8 +8,14 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 )
 
+// version is set at build time (-X main.version=..., make/image.mk) from the VERSION file.
+var version = "dev"
+
 func main() {
-	if err := fn.AsMain(fn.ResourceListProcessorFunc(Process)); err != nil {
+	if len(os.Args) > 1 {
+		os.Exit(flags(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if err := fn.AsMain(fn.ResourceListProcessorFunc(processAndReport(os.Stderr))); err != nil {
 		os.Exit(1)
 	}
 }
