@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -83,12 +84,27 @@ func sanitize(errs field.ErrorList) field.ErrorList {
 			e.BadValue = field.OmitValueType{}
 			continue
 		}
-		if v := reflect.ValueOf(e.BadValue); v.Kind() == reflect.String && v.Len() > maxEchoed {
-			e.BadValue = cut(v.String())
+		if v := reflect.ValueOf(e.BadValue); v.Kind() == reflect.String {
+			if r, ok := nonASCII(v.String()); ok && e.Type == field.ErrorTypeInvalid {
+				e.Detail += fmt.Sprintf(" (it contains %q, U+%04X, which is not ASCII: a look-alike of a Latin letter or a dash?)", r, r)
+			}
+			if v.Len() > maxEchoed {
+				e.BadValue = cut(v.String())
+			}
 		}
 		e.Detail = cut1k(e.Detail)
 	}
 	return errs
+}
+
+// nonASCII returns the first character of s outside ASCII.
+func nonASCII(s string) (rune, bool) {
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 func cut(s string) string {
