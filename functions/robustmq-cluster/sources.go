@@ -93,26 +93,5 @@ func nearMisses(rl *fn.ResourceList) fn.Results {
 
 // nearly reports whether a is b but for case or at most two edits.
 func nearly(a, b string) bool {
-	return strings.EqualFold(a, b) || distance(strings.ToLower(a), strings.ToLower(b)) <= 2
-}
-
-// distance is the Levenshtein distance of two short strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return v1alpha1.EditDistance(strings.ToLower(a), strings.ToLower(b)) <= 2
 }

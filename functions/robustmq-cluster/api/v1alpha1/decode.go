@@ -151,7 +151,7 @@ func nearest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
-		d := editDistance(ls, lc)
+		d := EditDistance(ls, lc)
 		if d > max(1, len(c)/3) && !(len(ls) >= 4 && strings.HasPrefix(lc, ls) && len(lc)-len(ls) <= 3) {
 			continue
 		}
@@ -162,8 +162,8 @@ func nearest(s string, candidates []string) string {
 	return best
 }
 
-// editDistance counts the insertions, deletions, substitutions and swaps of neighbours between two short strings.
-func editDistance(a, b string) int {
+// EditDistance counts the insertions, deletions, substitutions and swaps of neighbours between two short strings.
+func EditDistance(a, b string) int {
 	d := make([][]int, len(a)+1)
 	for i := range d {
 		d[i] = make([]int, len(b)+1)

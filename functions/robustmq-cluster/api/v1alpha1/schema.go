@@ -72,7 +72,7 @@ func CompactSchema(crdYAML []byte) ([]byte, error) {
 	}
 	root := doc.Spec.Versions[0].Schema.OpenAPIV3Schema
 	prune(root)
-	out, err := json.MarshalIndent(root, "", " ")
+	out, err := json.Marshal(root)
 	return append(out, '\n'), err
 }
 
