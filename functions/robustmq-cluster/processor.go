@@ -94,6 +94,9 @@ func isCluster(o *fn.KubeObject) bool {
 
 // render decodes, defaults and validates one cluster, then builds its objects into dir.
 func render(src source, dir string) (fn.KubeObjects, fn.Results) {
+	if r := oversized(src); r != nil {
+		return nil, fn.Results{r}
+	}
 	c, errs := v1alpha1.Load([]byte(src.obj.String()))
 	if len(errs) > 0 {
 		return nil, fieldResults(src, errs)

@@ -95,3 +95,13 @@ func nearMisses(rl *fn.ResourceList) fn.Results {
 func nearly(a, b string) bool {
 	return v1alpha1.EditDistance(strings.ToLower(a), strings.ToLower(b)) <= 2
 }
+
+// oversized refuses, before it is decoded, a cluster with more pools than the caps allow: serializing and
+// decoding a pool list of megabytes takes longer than any render should, to end in the same error.
+func oversized(src source) *fn.Result {
+	pools, _, err := src.obj.NestedSlice("spec", "pools")
+	if err != nil || len(pools) <= v1alpha1.MaxPools {
+		return nil
+	}
+	return resultFor(src, fmt.Sprintf("Too many: %d: must have at most %d items", len(pools), v1alpha1.MaxPools), "spec.pools", fn.Error)
+}

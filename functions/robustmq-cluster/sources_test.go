@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/stretchr/testify/assert"
@@ -134,4 +136,23 @@ func TestNearMissKind(t *testing.T) {
 		}
 		assert.True(t, found, "%s: %v", head, rl.Results)
 	}
+}
+
+// A pool list of megabytes ends in one error quickly, without being decoded.
+func TestHugePoolListIsRefusedFast(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: robustmq.io/v1alpha1\nkind: RobustMQCluster\nmetadata: {name: mq}\nspec:\n  pools:\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "  - {name: pool-%d, roles: [broker], replicas: 3, brokerIdStart: %d}\n", i, 3*i+1)
+	}
+	rl := listOf(t, map[string]string{"cluster.yaml": b.String()})
+	start := time.Now()
+	ok, err := Process(rl)
+	elapsed := time.Since(start)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	require.Len(t, rl.Results, 1)
+	assert.Equal(t, "spec.pools", rl.Results[0].Field.Path)
+	assert.Contains(t, rl.Results[0].Message, "Too many: 20000: must have at most 16 items")
+	assert.Less(t, elapsed, 2*time.Second)
 }

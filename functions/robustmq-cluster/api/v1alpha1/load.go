@@ -19,14 +19,14 @@ const maxEchoed = 80
 func Load(data []byte) (*RobustMQCluster, field.ErrorList) {
 	c, doc, errs := decode(data)
 	if c == nil {
-		return nil, sanitize(errs)
+		return nil, sanitize(capErrors(errs))
 	}
 	// Validation sees the defaulted values, so it cannot tell port: 0 from no port; the schema sees the input.
 	schemaErrs := checkSchema(doc)
 	c.Default()
 	errs = merge(errs, c.Validate(), schemaErrs)
 	if len(errs) > 0 {
-		return nil, sanitize(errs)
+		return nil, sanitize(capErrors(errs))
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -158,4 +159,35 @@ func TestLoadReportsEverythingOnce(t *testing.T) {
 		"spec.environmnet", "spec.pools[0].replicas", "spec.logging.level", "spec.listeners.mqtt.tcp.port",
 		"spec.service.annotations", "spec.extraConfig[admin.token_ttl_hours]",
 	}, fields)
+}
+
+func TestCaps(t *testing.T) {
+	pools := func(n, replicas int, roles string) string {
+		var b strings.Builder
+		b.WriteString("spec: {pools: [")
+		for i := range n {
+			fmt.Fprintf(&b, "{name: p%d, roles: [%s], replicas: %d, brokerIdStart: %d},", i, roles, replicas, 1+i*100)
+		}
+		return strings.TrimSuffix(b.String(), ",") + "]"
+	}
+	for name, tc := range map[string]struct{ doc, path string }{
+		"pools":             {pools(17, 1, "broker") + "}", "spec.pools"},
+		"pods":              {pools(6, 99, "broker, engine") + "}", "spec.pools"},
+		"certificate names": {pools(4, 99, "broker") + ", tls: {certManager: {issuerRef: {name: ca}}}}", "spec.tls.certManager"},
+		"extra names":       {"spec: {tls: {certManager: {issuerRef: {name: ca}, extraDNSNames: [" + strings.Repeat("a.example.com,", 100) + "b.example.com]}}}", "spec.tls.certManager.extraDNSNames"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			assert.Contains(t, loadFields(t, loadHead+tc.doc), tc.path)
+		})
+	}
+	// Many problems are cut to the first hundred and a count.
+	_, errs := Load([]byte(loadHead + "spec: {extraConfig: {" + strings.Repeat("", 0) + func() string {
+		var b strings.Builder
+		for i := range 300 {
+			fmt.Fprintf(&b, "k%d: 1,", i)
+		}
+		return strings.TrimSuffix(b.String(), ",")
+	}() + "}}"))
+	require.Len(t, errs, maxErrors+1)
+	assert.Contains(t, errs[maxErrors].Error(), "and 200 more problems")
 }

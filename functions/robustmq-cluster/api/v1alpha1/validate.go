@@ -59,6 +59,11 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 			SupportedVersions)))
 	}
 	errs = append(errs, s.Image.validate(spec.Child("image"))...)
+	capErrs, tooMany := s.validateCaps()
+	errs = append(errs, capErrs...)
+	if tooMany {
+		return errs
+	}
 	errs = append(errs, c.validatePools(spec.Child("pools"))...)
 	errs = append(errs, s.validatePorts(spec.Child("listeners"))...)
 	errs = append(errs, s.Service.validate(spec.Child("service"))...)
