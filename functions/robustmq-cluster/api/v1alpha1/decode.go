@@ -117,7 +117,10 @@ func knownFields(dotted string) []string {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if f.Anonymous && name == "" {
+			if !f.IsExported() {
+				continue
+			}
+			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
 				collect(f.Type)
 			} else if name != "" && name != "-" {
 				names = append(names, name)
@@ -131,11 +134,14 @@ func knownFields(dotted string) []string {
 func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
 		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if tag == name {
 			return f, true
 		}
-		if f.Anonymous && tag == "" {
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
 			if sub, ok := jsonField(f.Type, name); ok {
 				return sub, true
 			}
