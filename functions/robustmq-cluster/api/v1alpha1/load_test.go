@@ -81,6 +81,7 @@ func TestLoadRefuses(t *testing.T) {
 		"quantity pattern": {`spec: {pools: [{name: node, storage: {size: 10GB}}]}`, "spec.pools[0].storage.size"},
 
 		// What RobustMQ would refuse at start-up, or the runtime when pulling.
+		"reserved port":    {`spec: {listeners: {kafka: {port: 58080}}}`, "spec.listeners.kafka.port"},
 		"u16 out of range": {`spec: {extraConfig: {mqtt_runtime.system_monitor.os_cpu_check_interval_ms: -1}}`, "spec.extraConfig[mqtt_runtime.system_monitor.os_cpu_check_interval_ms]"},
 		"enum case":        {`spec: {extraConfig: {mqtt_runtime.schema.strategy: all}}`, "spec.extraConfig[mqtt_runtime.schema.strategy]"},
 		"tag vs version":   {`spec: {image: {tag: v0.4.9}}`, "spec.image.tag"},
@@ -159,6 +160,12 @@ func TestLoadReportsEverythingOnce(t *testing.T) {
 		"spec.environmnet", "spec.pools[0].replicas", "spec.logging.level", "spec.listeners.mqtt.tcp.port",
 		"spec.service.annotations", "spec.extraConfig[admin.token_ttl_hours]",
 	}, fields)
+}
+
+func TestReservedPortIsCalledReserved(t *testing.T) {
+	_, errs := Load([]byte(loadHead + `spec: {listeners: {kafka: {port: 1228}}}`))
+	require.Len(t, errs, 1)
+	assert.Equal(t, `spec.listeners.kafka.port: Invalid value: 1228: reserved: RobustMQ's fixed inter-node grpc port, which every node listens on`, errs[0].Error())
 }
 
 func TestCaps(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -231,7 +232,12 @@ func (s *Spec) validatePorts(p *field.Path) field.ErrorList {
 		// TCP and UDP may share a number, but RobustMQ binds every TCP listener, so TCP numbers must differ.
 		key := fmt.Sprintf("%s/%d", np.Protocol, np.Port)
 		if other, ok := used[key]; ok && np.Path != "" {
-			errs = append(errs, field.Duplicate(path.Child("port"), fmt.Sprintf("%d (also used by %s)", np.Port, other)))
+			if fixed, isFixed := strings.CutSuffix(other, " (fixed)"); isFixed {
+				errs = append(errs, field.Invalid(path.Child("port"), np.Port, fmt.Sprintf(
+					"reserved: RobustMQ's fixed inter-node %s port, which every node listens on", fixed)))
+			} else {
+				errs = append(errs, field.Duplicate(path.Child("port"), fmt.Sprintf("%d (also used by %s)", np.Port, other)))
+			}
 		}
 		used[key] = path.String()
 	}
