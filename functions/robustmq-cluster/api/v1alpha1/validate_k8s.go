@@ -271,6 +271,12 @@ func (cs *ClientService) validateKubernetes(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, apivalidation.ValidateAnnotations(cs.Annotations, p.Child("annotations"))...)
 	errs = append(errs, reservedKeys(cs.Annotations, p.Child("annotations"), nil)...)
+	for _, k := range sortedKeys(cs.Annotations) {
+		if strings.HasPrefix(k, "config.kubernetes.io/") || strings.HasPrefix(k, "internal.config.kubernetes.io/") {
+			errs = append(errs, field.Forbidden(p.Child("annotations").Key(k),
+				"kpt's own annotations (local-config would keep the Service from ever being applied; path and index are set by the function)"))
+		}
+	}
 	if len(cs.LoadBalancerSourceRanges) > 0 && cs.Type != corev1.ServiceTypeLoadBalancer {
 		errs = append(errs, field.Forbidden(p.Child("loadBalancerSourceRanges"), fmt.Sprintf(
 			"only with type LoadBalancer; a %s Service would drop it and stay open to every source", cs.Type)))
