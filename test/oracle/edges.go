@@ -27,6 +27,13 @@ var edges = []edge{
 	{"spec.image.digest", l{"sha256:" + strings.Repeat("a", 64), "sha256:abc", "sha512:" + strings.Repeat("a", 128)}},
 	{"spec.image.pullPolicy", l{"Always", "Never", "Sometimes"}},
 	{"spec.image.pullSecrets", l{l{m{"name": "reg"}}, l{m{"name": "Reg Cred"}}, l{m{"name": ""}}, l{m{}}}},
+	{"spec.pools", l{
+		l{m{"name": "meta", "roles": l{"meta"}, "replicas": 3, "brokerIdStart": 1}, m{"name": "broker", "roles": l{"broker"}, "replicas": 2, "brokerIdStart": 101}, m{"name": "engine", "roles": l{"engine"}, "replicas": 2, "brokerIdStart": 201}},
+		l{m{"name": "meta", "roles": l{"meta", "broker"}, "replicas": 1, "brokerIdStart": 1}, m{"name": "engine", "roles": l{"engine"}, "replicas": 3, "brokerIdStart": 2}},
+		l{m{"name": "a", "replicas": 1, "brokerIdStart": 1}, m{"name": "b", "roles": l{"broker"}, "replicas": 2, "brokerIdStart": 1}},
+		l{m{"name": "a", "replicas": 1}, m{"name": "a", "roles": l{"broker"}, "replicas": 1}},
+		l{m{"name": "m", "roles": l{"meta"}, "brokerIdStart": 1}, m{"name": "be", "roles": l{"broker", "engine"}, "replicas": 100, "brokerIdStart": 10}},
+	}},
 	{"spec.pools.replicas", l{1, 3, 7, 9, 0, 100, 101, 4}},
 	{"spec.pools.name", l{"node", "n-1", "Node", "a-", strings.Repeat("n", 40), "a.b"}},
 	{"spec.pools.roles", l{l{"meta", "broker", "engine"}, l{"meta", "broker"}, l{"meta", "meta", "broker", "engine"}, l{"Meta", "broker", "engine"}}},
