@@ -82,8 +82,8 @@ func TestAPIServerAcceptsWhatTheFunctionAccepts(t *testing.T) {
 	}
 	t.Logf("%d configs: %d rejected by the function, %d accepted and dry-run applied (%d objects); kinds without a CRD here: %v",
 		len(configs), rejected, accepted, objects, keys(skipped))
-	require.Greater(t, accepted, len(configs)/5, "too few accepted configs to say anything")
-	require.Greater(t, rejected, len(configs)/5, "too few rejected configs: are the edge values edgy?")
+	require.Greater(t, accepted, 50, "too few accepted configs to say anything")
+	require.Greater(t, rejected, 50, "too few rejected configs: are the edge values edgy?")
 }
 
 type config struct{ name, doc string }
