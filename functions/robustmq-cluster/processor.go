@@ -105,7 +105,7 @@ func render(src source, dir string) (fn.KubeObjects, fn.Results) {
 	if err != nil {
 		return nil, fn.Results{resultFor(src, fmt.Sprintf("build cluster %s: %v", c.Name, err), "", fn.Error)}
 	}
-	var results fn.Results
+	results := placeholderResults(src, c)
 	for _, f := range policy.Check(c, objs) {
 		sev := fn.Warning
 		if f.Error {

@@ -105,3 +105,12 @@ func oversized(src source) *fn.Result {
 	}
 	return resultFor(src, fmt.Sprintf("Too many: %d: must have at most %d items", len(pools), v1alpha1.MaxPools), "spec.pools", fn.Error)
 }
+
+// placeholderResults warns about example values left in a valid cluster (v1alpha1.Placeholders says why warnings).
+func placeholderResults(src source, c *v1alpha1.RobustMQCluster) fn.Results {
+	var out fn.Results
+	for _, e := range c.Placeholders() {
+		out = append(out, resultFor(src, fmt.Sprintf("placeholder: %v: %s", e.BadValue, e.Detail), e.Field, fn.Warning))
+	}
+	return out
+}
