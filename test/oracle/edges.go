@@ -21,7 +21,7 @@ var edges = []edge{
 	{"metadata.annotations", l{m{"note": strings.Repeat("x", 1000)}, m{"robustmq.io/generated-by": "robustmq-cluster"}, m{"robustmq.io/approve": "yes"}}},
 	{"spec.environment", l{"dev", "staging", "prod", "Prod"}},
 	{"spec.version", l{"v0.4.10", "v0.4.11", "v0.4.9"}},
-	{"spec.image.registry", l{"ghcr.io", "localhost:5000", "https://ghcr.io", "mirror.example.com/path", "[::1]:5000"}},
+	{"spec.image.registry", l{"ghcr.io", "localhost:5000", "https://ghcr.io", "mirror.example.com/path", "[::1]:5000", "myregistry"}},
 	{"spec.image.repository", l{"robustmq/robustmq", "Robust/mq", "a//b", "team/robust.mq"}},
 	{"spec.image.tag", l{"v0.4.11", "v0.4.10", "latest", "v0.4.11+1", ".x", strings.Repeat("t", 129)}},
 	{"spec.image.digest", l{"sha256:" + strings.Repeat("a", 64), "sha256:abc", "sha512:" + strings.Repeat("a", 128)}},

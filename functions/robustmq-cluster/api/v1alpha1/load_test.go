@@ -81,13 +81,14 @@ func TestLoadRefuses(t *testing.T) {
 		"quantity pattern": {`spec: {pools: [{name: node, storage: {size: 10GB}}]}`, "spec.pools[0].storage.size"},
 
 		// What RobustMQ would refuse at start-up, or the runtime when pulling.
-		"reserved port":    {`spec: {listeners: {kafka: {port: 58080}}}`, "spec.listeners.kafka.port"},
-		"u16 out of range": {`spec: {extraConfig: {mqtt_runtime.system_monitor.os_cpu_check_interval_ms: -1}}`, "spec.extraConfig[mqtt_runtime.system_monitor.os_cpu_check_interval_ms]"},
-		"enum case":        {`spec: {extraConfig: {mqtt_runtime.schema.strategy: all}}`, "spec.extraConfig[mqtt_runtime.schema.strategy]"},
-		"tag vs version":   {`spec: {image: {tag: v0.4.9}}`, "spec.image.tag"},
-		"tag characters":   {`spec: {image: {tag: "v0.4.11+build"}}`, "spec.image.tag"},
-		"registry scheme":  {`spec: {image: {registry: "https://ghcr.io"}}`, "spec.image.registry"},
-		"repository case":  {`spec: {image: {repository: RobustMQ/robustmq}}`, "spec.image.repository"},
+		"reserved port":          {`spec: {listeners: {kafka: {port: 58080}}}`, "spec.listeners.kafka.port"},
+		"u16 out of range":       {`spec: {extraConfig: {mqtt_runtime.system_monitor.os_cpu_check_interval_ms: -1}}`, "spec.extraConfig[mqtt_runtime.system_monitor.os_cpu_check_interval_ms]"},
+		"enum case":              {`spec: {extraConfig: {mqtt_runtime.schema.strategy: all}}`, "spec.extraConfig[mqtt_runtime.schema.strategy]"},
+		"tag vs version":         {`spec: {image: {tag: v0.4.9}}`, "spec.image.tag"},
+		"tag characters":         {`spec: {image: {tag: "v0.4.11+build"}}`, "spec.image.tag"},
+		"registry scheme":        {`spec: {image: {registry: "https://ghcr.io"}}`, "spec.image.registry"},
+		"registry without a dot": {`spec: {image: {registry: myregistry}}`, "spec.image.registry"},
+		"repository case":        {`spec: {image: {repository: RobustMQ/robustmq}}`, "spec.image.repository"},
 
 		// Reserved metadata.
 		"generated-by on the cluster":   {"metadata: {annotations: {robustmq.io/generated-by: robustmq-cluster}}\n", "metadata.annotations[robustmq.io/generated-by]"},

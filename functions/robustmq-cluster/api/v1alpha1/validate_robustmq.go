@@ -23,11 +23,14 @@ var (
 	// the image 28 kB; TestImageGrammarMatchesDistribution holds the two to the same answers.
 	pathComponent   = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
 	domainComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
-	registryRef     = regexp.MustCompile(`^(?:` + domainComponent + `(?:\.` + domainComponent + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
-	repositoryRef   = regexp.MustCompile(`^` + pathComponent + `(?:/` + pathComponent + `)*$`)
-	anchoredTag     = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	// releaseTag is the vX.Y.Z start of a tag, which names the release the image runs.
-	releaseTag = regexp.MustCompile(`^v?(\d+\.\d+\.\d+)`)
+	// A registry is a host[:port], optionally with a path for mirrors that serve under one (a Harbor proxy
+	// project: harbor.example.com/dockerhub).
+	registryRef   = regexp.MustCompile(`^(?:` + domainComponent + `(?:\.` + domainComponent + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?(?:/` + pathComponent + `)*$`)
+	repositoryRef = regexp.MustCompile(`^` + pathComponent + `(?:/` + pathComponent + `)*$`)
+	anchoredTag   = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+	// releaseTag is the vX.Y.Z start of a tag, which names the release the image runs (RobustMQ tags its
+	// releases vX.Y.Z; a date such as 2026.01.31 is not one).
+	releaseTag = regexp.MustCompile(`^v(\d+\.\d+\.\d+)`)
 )
 
 func (c *RobustMQCluster) validateRobustMQ() field.ErrorList {
@@ -53,7 +56,11 @@ func (im *Image) validateReference(p *field.Path, version string) field.ErrorLis
 	if strings.Contains(im.Registry, "://") {
 		errs = append(errs, field.Invalid(p.Child("registry"), im.Registry, "must be a host[:port] without a scheme such as https://"))
 	} else if !registryRef.MatchString(im.Registry) {
-		errs = append(errs, field.Invalid(p.Child("registry"), im.Registry, "must be a registry host[:port] such as ghcr.io or mirror.example.com:5000"))
+		errs = append(errs, field.Invalid(p.Child("registry"), im.Registry, "must be a registry host[:port], optionally with a path, such as ghcr.io or mirror.example.com:5000/robustmq"))
+	} else if host, _, _ := strings.Cut(im.Registry, "/"); !strings.ContainsAny(host, ".:[") && host != "localhost" {
+		// Runtimes read a first component without a dot or a port as a Docker Hub user, not a registry.
+		errs = append(errs, field.Invalid(p.Child("registry"), im.Registry, fmt.Sprintf(
+			"container runtimes would read %q as a Docker Hub path, not a registry: a registry host has a dot or a port, or is localhost", host)))
 	}
 	if !repositoryRef.MatchString(im.Repository) || len(im.Registry)+1+len(im.Repository) > maxImageName {
 		errs = append(errs, field.Invalid(p.Child("repository"), im.Repository, fmt.Sprintf(
