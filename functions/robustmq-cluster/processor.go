@@ -51,7 +51,8 @@ func Process(rl *fn.ResourceList) (bool, error) {
 		byCluster = append(byCluster, objs)
 		rendered = append(rendered, src)
 	}
-	if r := append(collisions(byCluster, rendered), nearMisses(rl)...); len(r) > 0 {
+	r := append(collisions(byCluster, rendered), packageCollisions(rl.Items, byCluster, rendered)...)
+	if r = append(r, nearMisses(rl)...); len(r) > 0 {
 		rl.Results = append(rl.Results, r...)
 		ok = false
 	}

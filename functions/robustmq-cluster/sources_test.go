@@ -156,3 +156,21 @@ func TestHugePoolListIsRefusedFast(t *testing.T) {
 	assert.Contains(t, rl.Results[0].Message, "Too many: 20000: must have at most 16 items")
 	assert.Less(t, elapsed, 2*time.Second)
 }
+
+// A generated object the package already holds as one of its own is an error, not a second copy.
+func TestGeneratedObjectAlreadyInThePackage(t *testing.T) {
+	rl := listOf(t, map[string]string{
+		"cluster.yaml": clusterDoc("mq", "", "{}"),
+		"mine.yaml":    "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: mq}\n",
+	})
+	before := itemsYAML(rl)
+	ok, err := Process(rl)
+	require.NoError(t, err)
+	require.False(t, ok)
+	assert.Equal(t, before, itemsYAML(rl))
+	var found bool
+	for _, r := range rl.Results {
+		found = found || r.Severity == fn.Error && strings.Contains(r.Message, "cluster mq would generate ServiceAccount mq, which the package already has in mine.yaml")
+	}
+	assert.True(t, found, "%v", rl.Results)
+}

@@ -18,7 +18,7 @@ var documentationNets = []netip.Prefix{
 var zeroDigest = "sha256:" + strings.Repeat("0", 64)
 
 // Placeholders lists values of a valid cluster that only examples carry: an all-zero image digest and CIDRs from
-// the documentation ranges. They are warnings in every environment, not errors, because blueprints ship them and
+// the documentation ranges. They are never errors (info in dev, warnings otherwise), because blueprints ship them and
 // must render as they are; and both fail closed: the image does not pull, and no client matches the range.
 func (c *RobustMQCluster) Placeholders() field.ErrorList {
 	var out field.ErrorList
