@@ -174,3 +174,47 @@ func TestGeneratedObjectAlreadyInThePackage(t *testing.T) {
 	}
 	assert.True(t, found, "%v", rl.Results)
 }
+
+// A YAML-level problem names the line of the file as written, although kpt adds its annotations to the
+// document it passes on. The list below is what kpt sends for this file:
+//
+//	# a comment
+//	apiVersion: robustmq.io/v1alpha1
+//	kind: RobustMQCluster
+//	metadata:
+//	  name: mq
+//	  annotations:
+//	    config.kubernetes.io/local-config: "true"
+//	spec:
+//	  pools:
+//	  - name: a
+//	    name: b
+func TestYAMLLineOfTheFile(t *testing.T) {
+	rl, err := fn.ParseResourceList([]byte(`apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- # a comment
+  apiVersion: robustmq.io/v1alpha1
+  kind: RobustMQCluster
+  metadata:
+    name: mq
+    annotations:
+      config.kubernetes.io/local-config: "true"
+      config.kubernetes.io/index: '0'
+      config.kubernetes.io/path: 'cluster.yaml'
+      internal.config.kubernetes.io/index: '0'
+      internal.config.kubernetes.io/path: 'cluster.yaml'
+      internal.config.kubernetes.io/seqindent: 'compact'
+  spec:
+    pools:
+    - name: a
+      name: b
+`))
+	require.NoError(t, err)
+	ok, err := Process(rl)
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Len(t, rl.Results, 1)
+	assert.Equal(t, "spec.pools[0].name", rl.Results[0].Field.Path)
+	assert.Equal(t, `cluster.yaml: Duplicate value: "line 11 (first at line 10)"`, rl.Results[0].Message)
+}

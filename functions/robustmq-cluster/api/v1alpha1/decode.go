@@ -224,7 +224,7 @@ func toJSON(data []byte) ([]byte, field.ErrorList) {
 	if err3 := yamlv3.Unmarshal(data, &root); err3 != nil {
 		return nil, field.ErrorList{field.Invalid(nil, nil, fmt.Sprintf("read yaml: %v", err3))}
 	}
-	if errs := yamlProblems(&root, nil); len(errs) > 0 {
+	if errs := yamlProblems(&root, nil, injectedLines(data)); len(errs) > 0 {
 		return nil, errs
 	}
 	var v any
@@ -239,16 +239,24 @@ func toJSON(data []byte) ([]byte, field.ErrorList) {
 
 // yamlProblems finds what JSON cannot hold: a key given twice in one mapping (a merge key may be overridden,
 // that is what it is for) and the floats .nan and .inf.
-func yamlProblems(n *yamlv3.Node, p *field.Path) field.ErrorList {
+func yamlProblems(n *yamlv3.Node, p *field.Path, injected []int) field.ErrorList {
+	// line is a line of the document as the user wrote it: kpt adds its annotations before passing it on.
+	line := func(l int) int {
+		before := 0
+		for before < len(injected) && injected[before] < l {
+			before++
+		}
+		return l - before
+	}
 	var errs field.ErrorList
 	switch n.Kind {
 	case yamlv3.DocumentNode:
 		for _, c := range n.Content {
-			errs = append(errs, yamlProblems(c, p)...)
+			errs = append(errs, yamlProblems(c, p, injected)...)
 		}
 	case yamlv3.SequenceNode:
 		for i, c := range n.Content {
-			errs = append(errs, yamlProblems(c, p.Index(i))...)
+			errs = append(errs, yamlProblems(c, p.Index(i), injected)...)
 		}
 	case yamlv3.MappingNode:
 		seen := map[string]int{}
@@ -259,18 +267,32 @@ func yamlProblems(n *yamlv3.Node, p *field.Path) field.ErrorList {
 			}
 			cp := p.Child(k.Value)
 			if first, dup := seen[k.Value]; dup {
-				errs = append(errs, field.Duplicate(cp, fmt.Sprintf("line %d (first at line %d)", k.Line, first)))
+				errs = append(errs, field.Duplicate(cp, fmt.Sprintf("line %d (first at line %d)", line(k.Line), line(first))))
 				continue
 			}
 			seen[k.Value] = k.Line
-			errs = append(errs, yamlProblems(v, cp)...)
+			errs = append(errs, yamlProblems(v, cp, injected)...)
 		}
 	case yamlv3.ScalarNode:
 		if n.ShortTag() == "!!float" {
 			if f, err := strconv.ParseFloat(strings.Replace(strings.ToLower(n.Value), ".", "", 1), 64); err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
-				errs = append(errs, field.Invalid(p, n.Value, fmt.Sprintf("line %d: JSON and Kubernetes have no NaN or infinity; write a number", n.Line)))
+				errs = append(errs, field.Invalid(p, n.Value, fmt.Sprintf("line %d: JSON and Kubernetes have no NaN or infinity; write a number", line(n.Line))))
 			}
 		}
 	}
 	return errs
+}
+
+// injectedLines are the lines of the annotations kpt adds to every item (path, index, internal ones), which are
+// not in the user's file.
+func injectedLines(data []byte) []int {
+	var out []int
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "internal.config.kubernetes.io/") || strings.HasPrefix(l, "config.kubernetes.io/index:") ||
+			strings.HasPrefix(l, "config.kubernetes.io/path:") {
+			out = append(out, i+1)
+		}
+	}
+	return out
 }
