@@ -179,14 +179,15 @@ func TestCaps(t *testing.T) {
 		}
 		return strings.TrimSuffix(b.String(), ",") + "]"
 	}
-	for name, tc := range map[string]struct{ doc, path string }{
-		"pools":             {pools(17, 1, "broker") + "}", "spec.pools"},
-		"pods":              {pools(6, 99, "broker, engine") + "}", "spec.pools"},
-		"certificate names": {pools(4, 99, "broker") + ", tls: {certManager: {issuerRef: {name: ca}}}}", "spec.tls.certManager"},
-		"extra names":       {"spec: {tls: {certManager: {issuerRef: {name: ca}, extraDNSNames: [" + strings.Repeat("a.example.com,", 100) + "b.example.com]}}}", "spec.tls.certManager.extraDNSNames"},
+	for name, tc := range map[string]struct{ doc, want string }{
+		"pools":             {pools(17, 1, "broker") + "}", "spec.pools: Too many: 17: must have at most 16 items"},
+		"pods":              {pools(6, 99, "broker, engine") + "}", "spec.pools: Invalid value: 594: 594 pods in all pools; at most 500"},
+		"certificate names": {pools(4, 99, "broker") + ", tls: {certManager: {issuerRef: {name: ca}}}}", "spec.tls.certManager: Invalid value: 1192: the certificate would list 1192 DNS names"},
+		"extra names":       {"spec: {tls: {certManager: {issuerRef: {name: ca}, extraDNSNames: [" + strings.Repeat("a.example.com,", 100) + "b.example.com]}}}", "spec.tls.certManager.extraDNSNames: Too many: 101: must have at most 100 items"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			assert.Contains(t, loadFields(t, loadHead+tc.doc), tc.path)
+			_, errs := Load([]byte(loadHead + tc.doc))
+			assert.Contains(t, errs.ToAggregate().Error(), tc.want)
 		})
 	}
 	// Many problems are cut to the first hundred and a count.
