@@ -19,6 +19,10 @@ var edges = []edge{
 	{"metadata.name", l{"mq", strings.Repeat("m", 47), strings.Repeat("m", 48), "MQ", "m-q", "1mq"}},
 	{"metadata.labels", l{m{"team": "a"}, m{"a b": "c"}, m{"team": "a b"}, m{"robustmq.io/x": "y"}, m{"example.com/" + long63: "x"}}},
 	{"metadata.annotations", l{m{"note": strings.Repeat("x", 1000)}, m{"robustmq.io/generated-by": "robustmq-cluster"}, m{"robustmq.io/approve": "yes"}}},
+	{"metadata", l{
+		m{"name": strings.Repeat("m", 47), "namespace": "oracle"},
+		m{"name": "mq", "namespace": "oracle", "labels": m{"app.kubernetes.io/part-of": "shop"}},
+	}},
 	{"spec.environment", l{"dev", "staging", "prod", "Prod"}},
 	{"spec.version", l{"v0.4.10", "v0.4.11", "v0.4.9"}},
 	{"spec.image.registry", l{"ghcr.io", "localhost:5000", "https://ghcr.io", "mirror.example.com/path", "[::1]:5000", "myregistry"}},
@@ -35,7 +39,7 @@ var edges = []edge{
 		l{m{"name": "m", "roles": l{"meta"}, "brokerIdStart": 1}, m{"name": "be", "roles": l{"broker", "engine"}, "replicas": 100, "brokerIdStart": 10}},
 	}},
 	{"spec.pools.replicas", l{1, 3, 7, 9, 0, 100, 101, 4}},
-	{"spec.pools.name", l{"node", "n-1", "Node", "a-", strings.Repeat("n", 40), "a.b"}},
+	{"spec.pools.name", l{"node", "n-1", "Node", "a-", strings.Repeat("n", 40), strings.Repeat("n", 49), strings.Repeat("n", 50), "a.b"}},
 	{"spec.pools.roles", l{l{"meta", "broker", "engine"}, l{"meta", "broker"}, l{"meta", "meta", "broker", "engine"}, l{"Meta", "broker", "engine"}}},
 	{"spec.pools.brokerIdStart", l{1, 1000000, 0, 1000001, 2147483647}},
 	{"spec.pools.resources", l{
