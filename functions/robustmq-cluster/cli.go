@@ -8,20 +8,15 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 )
 
-const usage = `robustmq-cluster %s: a KRM function that expands RobustMQCluster resources (robustmq.io/v1alpha1) into
-the Kubernetes manifests of a RobustMQ cluster.
+const usage = `robustmq-cluster %s: a KRM function that expands RobustMQCluster (robustmq.io/v1alpha1) resources
+into the manifests of a RobustMQ cluster. It reads a ResourceList on stdin and writes it to stdout (kpt fn render,
+kpt fn eval --exec, a kustomize generator). On any error it changes nothing, reports every problem as a result and on
+stderr, and exits 1.
 
-It reads a ResourceList on stdin and writes it to stdout, as kpt and kustomize run it:
-  kpt fn render <package>                        (image in the Kptfile pipeline)
-  kpt fn eval <package> --exec robustmq-cluster
-  kustomize build --enable-alpha-plugins --enable-exec <dir>   (as a generator)
-On any error it changes nothing, reports every problem as a result, also prints them to stderr, and exits 1.
-
-Flags:
   --help      this text
   --version   the function version
 
-Config reference: https://github.com/robustmq/robustmq-kpt/tree/main/functions/robustmq-cluster
+Reference: https://github.com/robustmq/robustmq-kpt/tree/main/functions/robustmq-cluster
 `
 
 // flags handles the command-line flags; the function itself takes none.

@@ -51,8 +51,7 @@ func Process(rl *fn.ResourceList) (bool, error) {
 		byCluster = append(byCluster, objs)
 		rendered = append(rendered, src)
 	}
-	r := append(collisions(byCluster, rendered), packageCollisions(rl.Items, byCluster, rendered)...)
-	if r = append(r, nearMisses(rl)...); len(r) > 0 {
+	if r := append(collisions(rl.Items, byCluster, rendered), nearMisses(rl)...); len(r) > 0 {
 		rl.Results = append(rl.Results, r...)
 		ok = false
 	}

@@ -84,26 +84,41 @@ var Enums = map[string][]string{
 		"mimo", "nebius", "xai", "deep_seek", "zai", "big_model", "cohere", "ollama"},
 }
 
-// intRanges are the bounds of Rust's integer types (usize and isize on 64-bit targets). Bounds past 2^53 are
+// intRange returns the bounds of a Rust integer type (usize and isize on 64-bit targets). Bounds past 2^53 are
 // approximate, as JSON numbers are.
-var intRanges = map[string][2]float64{
-	"u8": {0, math.MaxUint8}, "u16": {0, math.MaxUint16}, "u32": {0, math.MaxUint32},
-	"u64": {0, math.MaxUint64}, "usize": {0, math.MaxUint64},
-	"i8": {math.MinInt8, math.MaxInt8}, "i16": {math.MinInt16, math.MaxInt16}, "i32": {math.MinInt32, math.MaxInt32},
-	"i64": {math.MinInt64, math.MaxInt64}, "isize": {math.MinInt64, math.MaxInt64},
+func intRange(typ string) (lo, hi float64, ok bool) {
+	switch typ {
+	case "u8":
+		return 0, math.MaxUint8, true
+	case "u16":
+		return 0, math.MaxUint16, true
+	case "u32":
+		return 0, math.MaxUint32, true
+	case "u64", "usize":
+		return 0, math.MaxUint64, true
+	case "i8":
+		return math.MinInt8, math.MaxInt8, true
+	case "i16":
+		return math.MinInt16, math.MaxInt16, true
+	case "i32":
+		return math.MinInt32, math.MaxInt32, true
+	case "i64", "isize":
+		return math.MinInt64, math.MaxInt64, true
+	}
+	return 0, 0, false
 }
 
 // CheckValue reports whether a decoded JSON value fits the Rust type of a key: integers within their type's
 // range, enums among their variants. RobustMQ refuses the whole file at start-up otherwise.
 func CheckValue(typ string, v any) error {
 	inner := strings.TrimSuffix(strings.TrimPrefix(typ, "Option<"), ">")
-	if r, ok := intRanges[inner]; ok {
+	if lo, hi, ok := intRange(inner); ok {
 		f, ok := v.(float64)
 		if !ok || f != math.Trunc(f) {
 			return fmt.Errorf("want an integer")
 		}
-		if f < r[0] || f > r[1] {
-			return fmt.Errorf("want an integer from %.0f to %.0f", r[0], r[1])
+		if f < lo || f > hi {
+			return fmt.Errorf("want an integer from %.0f to %.0f", lo, hi)
 		}
 		return nil
 	}

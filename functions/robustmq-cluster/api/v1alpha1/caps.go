@@ -50,7 +50,7 @@ func (s *Spec) validateCaps() (errs field.ErrorList, tooMany bool) {
 		}
 		if n := 3*brokerPods + 4 + len(cm.ExtraDNSNames); n > maxCertificateNames {
 			errs = append(errs, field.Invalid(p.Child("tls", "certManager"), n, fmt.Sprintf(
-				"the certificate would list %d DNS names (3 per broker pod); at most %d fit well in the 1 MiB Secret cert-manager writes: use fewer broker pods or a wildcard in extraDNSNames with an issuer that allows it",
+				"the certificate would list %d DNS names (3 per broker pod); at most %d fit in the 1 MiB Secret cert-manager writes",
 				n, maxCertificateNames)))
 		}
 	}

@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -42,7 +41,7 @@ func (c *RobustMQCluster) validateKubernetes() field.ErrorList {
 
 	errs = append(errs, metav1validation.ValidateLabels(c.Labels, meta.Child("labels"))...)
 	errs = append(errs, reservedKeys(c.Labels, meta.Child("labels"), nil)...)
-	errs = append(errs, apivalidation.ValidateAnnotations(c.Annotations, meta.Child("annotations"))...)
+	errs = append(errs, validateAnnotations(c.Annotations, meta.Child("annotations"))...)
 	errs = append(errs, reservedKeys(c.Annotations, meta.Child("annotations"), AllowedClusterAnnotations)...)
 
 	for i, ps := range s.Image.PullSecrets {
@@ -54,7 +53,7 @@ func (c *RobustMQCluster) validateKubernetes() field.ErrorList {
 	errs = append(errs, s.Service.validateKubernetes(spec.Child("service"))...)
 	if !slices.ContainsFunc(s.Ports(), func(np NamedPort) bool { return np.Expose }) {
 		errs = append(errs, field.Required(spec.Child("listeners"),
-			"at least one listener needs expose: true: the client Service must keep a port (Kubernetes refuses a Service without one)"))
+			"at least one listener needs expose: true: Kubernetes refuses a Service without ports"))
 	}
 	errs = append(errs, s.Auth.validateKeys(spec.Child("auth"))...)
 	errs = append(errs, s.TLS.validateKubernetes(spec.Child("tls"))...)
@@ -82,7 +81,7 @@ func reservedKeys(m map[string]string, p *field.Path, allowed []string) field.Er
 	for _, k := range sortedKeys(m) {
 		if strings.HasPrefix(k, ReservedPrefix) && !slices.Contains(allowed, k) {
 			errs = append(errs, field.Forbidden(p.Key(k), fmt.Sprintf(
-				"%s* keys are reserved for the function, which sets them on the objects it generates and prunes by them", ReservedPrefix)))
+				"%s* keys are reserved for the function, which marks and prunes its objects by them", ReservedPrefix)))
 		}
 	}
 	return errs
@@ -138,6 +137,12 @@ func (pool *Pool) validateKubernetes(p *field.Path) field.ErrorList {
 	return errs
 }
 
+var (
+	tolerationOperators = []string{"Equal", "Exists"}
+	taintEffects        = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
+	trafficPolicies     = []string{"Cluster", "Local"}
+)
+
 // validateTolerations applies the API server's toleration rules (Lt and Gt are alpha and off by default).
 func validateTolerations(ts []corev1.Toleration, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
@@ -162,14 +167,12 @@ func validateTolerations(ts []corev1.Toleration, p *field.Path) field.ErrorList 
 				errs = append(errs, field.Invalid(tp.Child("value"), t.Value, "must be empty when operator is Exists"))
 			}
 		default:
-			errs = append(errs, field.NotSupported(tp.Child("operator"), t.Operator,
-				[]corev1.TolerationOperator{corev1.TolerationOpEqual, corev1.TolerationOpExists}))
+			errs = append(errs, field.NotSupported(tp.Child("operator"), string(t.Operator), tolerationOperators))
 		}
 		switch t.Effect {
 		case "", corev1.TaintEffectNoSchedule, corev1.TaintEffectPreferNoSchedule, corev1.TaintEffectNoExecute:
 		default:
-			errs = append(errs, field.NotSupported(tp.Child("effect"), t.Effect,
-				[]corev1.TaintEffect{corev1.TaintEffectNoSchedule, corev1.TaintEffectPreferNoSchedule, corev1.TaintEffectNoExecute}))
+			errs = append(errs, field.NotSupported(tp.Child("effect"), string(t.Effect), taintEffects))
 		}
 	}
 	return errs
@@ -269,12 +272,12 @@ func overcommitAllowed(name corev1.ResourceName) bool {
 
 func (cs *ClientService) validateKubernetes(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	errs = append(errs, apivalidation.ValidateAnnotations(cs.Annotations, p.Child("annotations"))...)
+	errs = append(errs, validateAnnotations(cs.Annotations, p.Child("annotations"))...)
 	errs = append(errs, reservedKeys(cs.Annotations, p.Child("annotations"), nil)...)
 	for _, k := range sortedKeys(cs.Annotations) {
 		if strings.HasPrefix(k, "config.kubernetes.io/") || strings.HasPrefix(k, "internal.config.kubernetes.io/") {
 			errs = append(errs, field.Forbidden(p.Child("annotations").Key(k),
-				"kpt's own annotations (local-config would keep the Service from ever being applied; path and index are set by the function)"))
+				"kpt's annotation: local-config would keep the Service from being applied"))
 		}
 	}
 	if len(cs.LoadBalancerSourceRanges) > 0 && cs.Type != corev1.ServiceTypeLoadBalancer {
@@ -291,8 +294,7 @@ func (cs *ClientService) validateKubernetes(p *field.Path) field.ErrorList {
 			errs = append(errs, field.Forbidden(p.Child("externalTrafficPolicy"), "only with type NodePort or LoadBalancer"))
 		}
 	default:
-		errs = append(errs, field.NotSupported(p.Child("externalTrafficPolicy"), cs.ExternalTrafficPolicy,
-			[]corev1.ServiceExternalTrafficPolicy{corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal}))
+		errs = append(errs, field.NotSupported(p.Child("externalTrafficPolicy"), string(cs.ExternalTrafficPolicy), trafficPolicies))
 	}
 	return errs
 }
@@ -376,7 +378,7 @@ func (sec *Security) validateKubernetes(p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(p.Child(id.name), v, fmt.Sprintf("must be between 0 and %d", math.MaxInt32)))
 		case v == 0 && id.user:
 			errs = append(errs, field.Invalid(p.Child(id.name), v,
-				"must not be 0: the pods run with runAsNonRoot: true, so the kubelet refuses to start root (and the restricted Pod Security level forbids it)"))
+				"must not be 0: the pods run with runAsNonRoot: true"))
 		}
 	}
 	return errs
@@ -418,4 +420,25 @@ func limitHint(name corev1.ResourceName) string {
 		return " (a request or limit not set is the environment's default; set both)"
 	}
 	return ""
+}
+
+// maxAnnotationBytes is the API server's limit on all annotations of an object together, keys and values
+// (apimachinery's api/validation.TotalAnnotationSizeLimitB).
+const maxAnnotationBytes = 256 << 10
+
+// validateAnnotations is apimachinery's api/validation.ValidateAnnotations (keys are qualified names in any case;
+// 256 KiB in all), restated because that package links apimachinery's equality and declarative validation too.
+func validateAnnotations(m map[string]string, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	size := 0
+	for _, k := range sortedKeys(m) {
+		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
+			errs = append(errs, field.Invalid(p, k, msg))
+		}
+		size += len(k) + len(m[k])
+	}
+	if size > maxAnnotationBytes {
+		errs = append(errs, field.TooLong(p, "", maxAnnotationBytes))
+	}
+	return errs
 }

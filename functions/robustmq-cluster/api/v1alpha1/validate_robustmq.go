@@ -64,14 +64,14 @@ func (im *Image) validateReference(p *field.Path, version string) field.ErrorLis
 	}
 	if !repositoryRef.MatchString(im.Repository) || len(im.Registry)+1+len(im.Repository) > maxImageName {
 		errs = append(errs, field.Invalid(p.Child("repository"), im.Repository, fmt.Sprintf(
-			"must be path components of lower-case letters and digits, separated by ., _, __ or dashes, joined by /; with the registry at most %d characters", maxImageName)))
+			"must be lower-case path components joined by /, with the registry at most %d characters", maxImageName)))
 	}
 	if !anchoredTag.MatchString(im.Tag) {
 		errs = append(errs, field.Invalid(p.Child("tag"), im.Tag,
 			"must be up to 128 letters, digits, _, . and -, not starting with . or -"))
 	} else if m := releaseTag.FindStringSubmatch(im.Tag); m != nil && m[1] != strings.TrimPrefix(version, "v") {
 		errs = append(errs, field.Invalid(p.Child("tag"), im.Tag, fmt.Sprintf(
-			"names release %s, but spec.version is %s, whose config layout the function writes: set spec.version to the release instead (the tag follows it)",
+			"names release %s, but spec.version is %s: set spec.version instead (the tag follows it)",
 			m[1], version)))
 	}
 	return errs
