@@ -15,7 +15,7 @@ OUT ?= out
 .PHONY: help build test unit e2e render update-golden generate verify tools clean helm-plugin helm-chart
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed 's|$$(OUT)|$(OUT)|g' | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 build: ## Build the function binaries into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(FN_BIN) ./functions/robustmq-cluster
@@ -65,6 +65,7 @@ update-golden: ## Refresh golden files and the rendered packages' expected outpu
 
 generate: ## Generate the RobustMQCluster CRD (OpenAPI schema) from the Go types, and the Helm chart's values from both
 	$(CONTROLLER_GEN) crd paths=./functions/robustmq-cluster/api/... output:crd:dir=$(CRD_DIR)
+	$(GO) run ./hack/crdconstraints
 	$(GO) run ./hack/helmchart
 
 verify: generate ## Check formatting, vet, generated files and goldens are up to date

@@ -3,6 +3,7 @@ module github.com/robustmq/robustmq-kpt
 go 1.26.8
 
 require (
+	github.com/distribution/reference v0.6.0
 	github.com/grafana/grafana-foundation-sdk/go v0.0.22
 	github.com/kptdev/krm-functions-sdk/go/fn v1.0.2
 	github.com/pelletier/go-toml/v2 v2.4.3
@@ -16,7 +17,10 @@ require (
 	sigs.k8s.io/yaml v1.6.0
 )
 
-require k8s.io/apiextensions-apiserver v0.37.2 // indirect
+require (
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	k8s.io/apiextensions-apiserver v0.37.2 // indirect
+)
 
 require (
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
@@ -56,7 +60,7 @@ require (
 	github.com/x448/float16 v0.8.4 // indirect
 	github.com/xlab/treeprint v1.2.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect

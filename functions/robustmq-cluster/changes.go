@@ -9,7 +9,6 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/changes"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
 )
@@ -24,14 +23,9 @@ const (
 
 // checkChanges compares what the function generated before (the generated items of the input) with the new
 // render, lets through what the clusters' robustmq.io/approve annotations approve, and returns the results. safe
-// is false when any change is blocked or a resource looks like a misspelt RobustMQCluster.
+// is false when any change is blocked.
 func checkChanges(rl *fn.ResourceList, sources []source, generated fn.KubeObjects) (results fn.Results, safe bool) {
 	safe = true
-	for _, it := range rl.Items {
-		if r := misspeltCluster(it); r != nil {
-			results, safe = append(results, r), false
-		}
-	}
 	objects := map[string]*fn.KubeObject{}
 	before := changeObjects(rl.Items, func(o *fn.KubeObject) bool {
 		if o.GetAnnotation(naming.AnnotationGenerated) != naming.FunctionName {
@@ -140,7 +134,7 @@ func digest(n *yaml.Node) string {
 			}
 			i++
 			if annotations && (strings.HasPrefix(c.Value, "internal.config.kubernetes.io/") ||
-				strings.HasPrefix(c.Value, "config.kubernetes.io/") && c.Value != "config.kubernetes.io/local-config") {
+				strings.HasPrefix(c.Value, "config.kubernetes.io/") && c.Value != fn.KptLocalConfig) {
 				continue
 			}
 			buf = append(buf, c.Value...)
@@ -179,20 +173,4 @@ func severity(s changes.Severity) fn.Severity {
 		return fn.Warning
 	}
 	return fn.Info
-}
-
-// misspeltCluster is an error for a resource that looks like a RobustMQCluster but is not one: the function
-// would not read it, and would prune everything generated from it.
-func misspeltCluster(o *fn.KubeObject) *fn.Result {
-	gk := o.GroupKind()
-	if isCluster(o) || (gk.Group != v1alpha1.Group && !strings.Contains(strings.ToLower(gk.Kind), "robustmq")) {
-		return nil
-	}
-	src := source{obj: o, file: o.PathAnnotation(), idx: max(o.IndexAnnotation(), 0)}
-	field := "kind"
-	if gk.Kind == v1alpha1.Kind {
-		field = "apiVersion"
-	}
-	return resultFor(src, fmt.Sprintf("%s %s is not a kind this function reads: did you mean apiVersion: %s, kind: %s?",
-		o.GetAPIVersion(), gk.Kind, v1alpha1.APIVersion, v1alpha1.Kind), field, fn.Error)
 }

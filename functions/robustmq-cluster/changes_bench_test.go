@@ -73,7 +73,7 @@ func BenchmarkCompareProdBlueprint(b *testing.B) {
 	sources := clusterSources(rl)
 	var generated fn.KubeObjects
 	for _, src := range sources {
-		objs, results := render(src)
+		objs, results := render(src, outputDir(src, sources))
 		if results.ExitCode() != 0 {
 			b.Fatal(results)
 		}

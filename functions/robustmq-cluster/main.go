@@ -11,11 +11,17 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/helmpost"
 )
 
+// version is set at build time (-X main.version=..., make/image.mk) from the VERSION file.
+var version = "dev"
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == helmpost.Command {
 		os.Exit(helmpost.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr, Process))
 	}
-	if err := fn.AsMain(fn.ResourceListProcessorFunc(Process)); err != nil {
+	if len(os.Args) > 1 {
+		os.Exit(flags(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if err := fn.AsMain(fn.ResourceListProcessorFunc(processAndReport(os.Stderr))); err != nil {
 		os.Exit(1)
 	}
 }

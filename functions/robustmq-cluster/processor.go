@@ -30,6 +30,8 @@ type source struct {
 func Process(rl *fn.ResourceList) (bool, error) {
 	sources := clusterSources(rl)
 	var generated fn.KubeObjects
+	var byCluster []fn.KubeObjects
+	var rendered []source
 	ok := true
 	names := map[string]bool{}
 	for _, src := range sources {
@@ -41,25 +43,32 @@ func Process(rl *fn.ResourceList) (bool, error) {
 		} else {
 			names[id] = true
 		}
-		objs, results := render(src)
+		objs, results := render(src, outputDir(src, sources))
 		rl.Results = append(rl.Results, results...)
 		if results.ExitCode() != 0 {
 			ok = false
 			continue
 		}
 		generated = append(generated, objs...)
+		byCluster = append(byCluster, objs)
+		rendered = append(rendered, src)
+	}
+	if r := append(collisions(rl.Items, byCluster, rendered), nearMisses(rl)...); len(r) > 0 {
+		rl.Results = append(rl.Results, r...)
+		ok = false
 	}
 	if len(sources) == 0 {
 		rl.Results = append(rl.Results, fn.GeneralResult(
 			fmt.Sprintf("no %s %s found in the package or the functionConfig", v1alpha1.APIVersion, v1alpha1.Kind), fn.Warning))
 	}
-	if !ok {
-		return false, nil
-	}
 	// Change safety (changes.go): what applying this render does to the running cluster; blocks what breaks it.
-	results, safe := checkChanges(rl, sources, generated)
-	rl.Results = append(rl.Results, results...)
-	if !safe {
+	// It runs whenever every cluster rendered, so a misspelt kind also shows what it would have pruned.
+	if len(rendered) == len(sources) {
+		results, safe := checkChanges(rl, sources, generated)
+		rl.Results = append(rl.Results, results...)
+		ok = ok && safe
+	}
+	if !ok {
 		return false, nil
 	}
 	kept := rl.Items[:0:0]
@@ -92,13 +101,12 @@ func isCluster(o *fn.KubeObject) bool {
 	return o.GroupKind().Group == v1alpha1.Group && o.GetKind() == v1alpha1.Kind
 }
 
-// render decodes, defaults and validates one cluster, then builds its objects.
-func render(src source) (fn.KubeObjects, fn.Results) {
-	c, errs := v1alpha1.Decode([]byte(src.obj.String()))
-	if len(errs) == 0 {
-		c.Default()
-		errs = c.Validate()
+// render decodes, defaults and validates one cluster, then builds its objects into dir.
+func render(src source, dir string) (fn.KubeObjects, fn.Results) {
+	if r := oversized(src); r != nil {
+		return nil, fn.Results{r}
 	}
+	c, errs := v1alpha1.Load([]byte(src.obj.String()))
 	if len(errs) > 0 {
 		return nil, fieldResults(src, errs)
 	}
@@ -110,7 +118,7 @@ func render(src source) (fn.KubeObjects, fn.Results) {
 	if err != nil {
 		return nil, fn.Results{resultFor(src, fmt.Sprintf("build cluster %s: %v", c.Name, err), "", fn.Error)}
 	}
-	var results fn.Results
+	results := placeholderResults(src, c)
 	for _, f := range policy.Check(t, objs) {
 		sev := fn.Warning
 		if f.Error {
@@ -121,7 +129,6 @@ func render(src source) (fn.KubeObjects, fn.Results) {
 	if results.ExitCode() != 0 {
 		return nil, results
 	}
-	dir := path.Join(path.Dir(src.file), c.Name)
 	var out fn.KubeObjects
 	for i, o := range objs {
 		ko, err := toKubeObject(o.Object, path.Join(dir, o.File))

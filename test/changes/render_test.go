@@ -83,11 +83,11 @@ func TestRenderClassifies(t *testing.T) {
 			{"error", "cluster-removed", "", "to delete it on purpose, delete the folder robustmq/ in the same commit", true},
 		}},
 		{"misspelt kind", "packages/robustmq", cfgEdit("kind: RobustMQCluster", "kind: RobustMqCluster"), []expect{
-			{"error", "", "kind", "did you mean apiVersion: robustmq.io/v1alpha1, kind: RobustMQCluster?", false},
+			{"error", "", "kind", "is not read: did you mean apiVersion robustmq.io/v1alpha1, kind RobustMQCluster?", false},
 			{"error", "cluster-removed", "", "is gone", true},
 		}},
 		{"misspelt group", "packages/robustmq", cfgEdit("apiVersion: robustmq.io/v1alpha1", "apiVersion: robustmq.com/v1alpha1"), []expect{
-			{"error", "", "apiVersion", "robustmq.com/v1alpha1 RobustMQCluster is not a kind this function reads: did you mean", false},
+			{"error", "", "apiVersion", "robustmq.com/v1alpha1 RobustMQCluster is not read: did you mean", false},
 			{"error", "cluster-removed", "", "is gone", true},
 		}},
 		{"brokerIdStart", "blueprints/prod-ha", cfgEdit("brokerIdStart: 101", "brokerIdStart: 111"), []expect{

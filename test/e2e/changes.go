@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -16,9 +17,12 @@ var approveHint = regexp.MustCompile(`approve with annotation robustmq\.io/appro
 
 // ChangeIDs returns the approval ids a render's output asks for, in order.
 func ChangeIDs(out string) []string {
+	// kpt prints the results, and also the function's stderr, which repeats them: each id once, in order.
 	var ids []string
 	for _, m := range approveHint.FindAllStringSubmatch(out, -1) {
-		ids = append(ids, m[1])
+		if !slices.Contains(ids, m[1]) {
+			ids = append(ids, m[1])
+		}
 	}
 	return ids
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 )
 
 // AnnotationApprove on a RobustMQCluster lists the ids of blocked changes to let through: "<id>[,<id>…]".
-const AnnotationApprove = "robustmq.io/approve"
+const AnnotationApprove = v1alpha1.AnnotationApprove
 
 // ID is the approval id of a change: its kind and a short hash of the cluster, pool, kind and both values, so an
 // approval never lets another change through (other values, other id) and is the same on every render.

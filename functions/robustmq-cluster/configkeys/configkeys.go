@@ -7,6 +7,8 @@ package configkeys
 import (
 	_ "embed"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -95,18 +97,71 @@ func parse(tsv string) map[string]string {
 	return keys
 }
 
-// CheckValue reports whether a decoded JSON value fits the Rust type of a key.
+// Enums are the values serde accepts for the enum-typed keys of the release: the variant names as written, or
+// renamed snake_case (src/common/config/src/config.rs, src/common/base/src/enum_type/delay_type.rs).
+var Enums = map[string][]string{
+	"SchemaStrategy":        {"ALL", "Any"},
+	"SchemaFailedOperation": {"Discard", "DisconnectAndDiscard", "Ignore"},
+	"DelayType":             {"Whole", "Internal", "Response"},
+	"Option<LLMPlatform>": {"open_a_i", "open_a_i_resp", "gemini", "anthropic", "fireworks", "together", "groq",
+		"mimo", "nebius", "xai", "deep_seek", "zai", "big_model", "cohere", "ollama"},
+}
+
+// intRange returns the bounds of a Rust integer type (usize and isize on 64-bit targets). Bounds past 2^53 are
+// approximate, as JSON numbers are.
+func intRange(typ string) (lo, hi float64, ok bool) {
+	switch typ {
+	case "u8":
+		return 0, math.MaxUint8, true
+	case "u16":
+		return 0, math.MaxUint16, true
+	case "u32":
+		return 0, math.MaxUint32, true
+	case "u64", "usize":
+		return 0, math.MaxUint64, true
+	case "i8":
+		return math.MinInt8, math.MaxInt8, true
+	case "i16":
+		return math.MinInt16, math.MaxInt16, true
+	case "i32":
+		return math.MinInt32, math.MaxInt32, true
+	case "i64", "isize":
+		return math.MinInt64, math.MaxInt64, true
+	}
+	return 0, 0, false
+}
+
+// CheckValue reports whether a decoded JSON value fits the Rust type of a key: integers within their type's
+// range, enums among their variants. RobustMQ refuses the whole file at start-up otherwise.
 func CheckValue(typ string, v any) error {
-	switch {
-	case typ == "bool":
-		if _, ok := v.(bool); !ok {
-			return fmt.Errorf("want a boolean")
+	inner := strings.TrimSuffix(strings.TrimPrefix(typ, "Option<"), ">")
+	if lo, hi, ok := intRange(inner); ok {
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) {
+			return fmt.Errorf("want an integer")
 		}
-	case typ == "String" || typ == "Option<String>":
+		if f < lo || f > hi {
+			return fmt.Errorf("want an integer from %.0f to %.0f", lo, hi)
+		}
+		return nil
+	}
+	if values, ok := Enums[typ]; ok {
+		s, ok := v.(string)
+		if !ok || !slices.Contains(values, s) {
+			return fmt.Errorf("want one of %s (case matters)", strings.Join(values, ", "))
+		}
+		return nil
+	}
+	switch inner {
+	case "bool":
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("want true or false")
+		}
+	case "String":
 		if _, ok := v.(string); !ok {
 			return fmt.Errorf("want a string")
 		}
-	case typ == "Vec<String>":
+	case "Vec<String>":
 		l, ok := v.([]any)
 		if !ok {
 			return fmt.Errorf("want a list of strings")
@@ -116,23 +171,12 @@ func CheckValue(typ string, v any) error {
 				return fmt.Errorf("want a list of strings")
 			}
 		}
-	case typ == "f32" || typ == "f64":
+	case "f32", "f64":
 		if _, ok := v.(float64); !ok {
 			return fmt.Errorf("want a number")
 		}
-	case strings.HasPrefix(typ, "u") || strings.HasPrefix(typ, "i"):
-		f, ok := v.(float64)
-		if !ok || f != float64(int64(f)) {
-			return fmt.Errorf("want an integer")
-		}
-		if strings.HasPrefix(typ, "u") && f < 0 {
-			return fmt.Errorf("want a non-negative integer")
-		}
 	default:
-		// Enums such as SchemaStrategy or DelayType are strings in TOML.
-		if _, ok := v.(string); !ok {
-			return fmt.Errorf("want a string (%s)", typ)
-		}
+		return fmt.Errorf("values of type %s are not supported", typ)
 	}
 	return nil
 }

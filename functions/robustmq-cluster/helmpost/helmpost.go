@@ -36,7 +36,7 @@ const (
 
 	// AnnotationRelease names the Helm release of a RobustMQCluster. The chart sets it only on `helm upgrade`
 	// (.Release.IsUpgrade), the one case with a previous release to compare with.
-	AnnotationRelease = "robustmq.io/helm-release"
+	AnnotationRelease = v1alpha1.AnnotationHelmRelease
 
 	// PreviousAuto reads the previous release with `helm get manifest`; PreviousNone skips the comparison.
 	PreviousAuto = "auto"

@@ -138,7 +138,6 @@ func TestPortsMatchServerTOML(t *testing.T) {
 		"split":              `{environment: prod, ` + splitPools + `}`,
 		"split exposed":      `{environment: prod, ` + splitPools + `, ` + allExposed + `}`,
 		"custom ports":       `{listeners: {mqtt: {tcp: {port: 11883}, quic: {port: 11883, expose: true}}, kafka: {port: 19092, expose: true}}}`,
-		"no listener open":   `{listeners: {mqtt: {tcp: {expose: false}, tls: {expose: false}, websocket: {expose: false}, websocketTLS: {expose: false}}}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := cluster(t, spec)
@@ -298,13 +297,6 @@ func TestClients(t *testing.T) {
 				PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "gw"}}},
 			{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "local"}}},
 		}, p.Spec.Ingress[0].From)
-	})
-	t.Run("nothing exposed, no policy", func(t *testing.T) {
-		objs, err := Build(cluster(t, `{listeners: {mqtt: {tcp: {expose: false}, tls: {expose: false}, websocket: {expose: false}, websocketTLS: {expose: false}}}}`))
-		require.NoError(t, err)
-		for _, np := range policiesOf(objs) {
-			assert.NotContains(t, np.Name, "clients")
-		}
 	})
 }
 

@@ -140,7 +140,7 @@ func TestRules(t *testing.T) {
 			c.Spec.Image.Tag = "main"
 			c.Spec.Image.Digest = "sha256:" + strings.Repeat("b", 64)
 		}},
-		{name: "release tag", spec: func(c *v1alpha1.RobustMQCluster) { c.Spec.Image.Tag = "v0.4.10" }},
+		{name: "release tag", spec: func(c *v1alpha1.RobustMQCluster) { c.Spec.Version, c.Spec.Image.Tag = "v0.4.10", "v0.4.10" }},
 
 		// network-policy
 		{name: "network policies off", spec: func(c *v1alpha1.RobustMQCluster) { c.Spec.NetworkPolicy.Enabled = ptr.To(false) },

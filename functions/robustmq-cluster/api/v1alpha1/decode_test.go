@@ -163,5 +163,5 @@ func TestDNSEgressDefaultsAndValidation(t *testing.T) {
 	for _, e := range c.Validate() {
 		fields = append(fields, e.Field)
 	}
-	assert.Equal(t, []string{"spec.networkPolicy.dns.peers[0].cidr", "spec.networkPolicy.dns.peers[1]", "spec.networkPolicy.dns.port"}, fields)
+	assert.ElementsMatch(t, []string{"spec.networkPolicy.dns.peers[0].cidr", "spec.networkPolicy.dns.peers[1]", "spec.networkPolicy.dns.port"}, fields)
 }

@@ -142,7 +142,8 @@ func (p *Pool) defaults(prof Profile, pools int) {
 		defaultPtr(&p.BrokerIDStart, 1)
 	}
 	r := &p.Resources
-	r.Requests = withDefaults(r.Requests, prof.CPURequest, prof.MemoryRequest)
+	r.Requests = withDefaults(r.Requests, capped(prof.CPURequest, r.Limits, corev1.ResourceCPU),
+		capped(prof.MemoryRequest, r.Limits, corev1.ResourceMemory))
 	r.Limits = withDefaults(r.Limits, prof.CPULimit, prof.MemoryLimit)
 	if p.Storage.Size == nil {
 		q := resource.MustParse(prof.StorageSize)
@@ -154,6 +155,15 @@ func (p *Pool) defaults(prof Profile, pools int) {
 	if p.Scheduling.HostSpread == "" {
 		p.Scheduling.HostSpread = prof.HostSpread
 	}
+}
+
+// capped is the profile's request, or the user's limit when that is lower: a limit set alone caps the request,
+// as Kubernetes makes a missing request equal to the limit.
+func capped(request string, limits corev1.ResourceList, name corev1.ResourceName) string {
+	if lim, ok := limits[name]; ok && lim.Cmp(resource.MustParse(request)) < 0 {
+		return lim.String()
+	}
+	return request
 }
 
 func withDefaults(l corev1.ResourceList, cpu, memory string) corev1.ResourceList {

@@ -3,10 +3,10 @@ package v1alpha1
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -60,6 +60,11 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 			SupportedVersions)))
 	}
 	errs = append(errs, s.Image.validate(spec.Child("image"))...)
+	capErrs, tooMany := s.validateCaps()
+	errs = append(errs, capErrs...)
+	if tooMany {
+		return errs
+	}
 	errs = append(errs, c.validatePools(spec.Child("pools"))...)
 	errs = append(errs, s.validatePorts(spec.Child("listeners"))...)
 	errs = append(errs, s.Service.validate(spec.Child("service"))...)
@@ -81,6 +86,8 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(spec.Child("runtime", "defaultTopicPartitions"), *s.Runtime.DefaultTopicPartitions, "must be at least 1"))
 	}
 	errs = append(errs, validateExtraConfig(spec.Child("extraConfig"), s.ExtraConfig)...)
+	errs = append(errs, c.validateKubernetes()...)
+	errs = append(errs, c.validateRobustMQ()...)
 	return errs
 }
 
@@ -171,13 +178,6 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 		if q := pool.Storage.Size; q.Sign() <= 0 {
 			errs = append(errs, field.Invalid(pp.Child("storage", "size"), q.String(), "must be positive"))
 		}
-		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			req, lim := pool.Resources.Requests[name], pool.Resources.Limits[name]
-			if req.Cmp(lim) > 0 {
-				errs = append(errs, field.Invalid(pp.Child("resources", "requests", string(name)), req.String(),
-					fmt.Sprintf("must not exceed the limit %s", lim.String())))
-			}
-		}
 		errs = append(errs, pool.Scheduling.validate(pp.Child("scheduling"))...)
 	}
 	if len(metaPools) > 1 {
@@ -232,7 +232,12 @@ func (s *Spec) validatePorts(p *field.Path) field.ErrorList {
 		// TCP and UDP may share a number, but RobustMQ binds every TCP listener, so TCP numbers must differ.
 		key := fmt.Sprintf("%s/%d", np.Protocol, np.Port)
 		if other, ok := used[key]; ok && np.Path != "" {
-			errs = append(errs, field.Duplicate(path.Child("port"), fmt.Sprintf("%d (also used by %s)", np.Port, other)))
+			if fixed, isFixed := strings.CutSuffix(other, " (fixed)"); isFixed {
+				errs = append(errs, field.Invalid(path.Child("port"), np.Port, fmt.Sprintf(
+					"reserved: RobustMQ's fixed inter-node %s port, which every node listens on", fixed)))
+			} else {
+				errs = append(errs, field.Duplicate(path.Child("port"), fmt.Sprintf("%d (also used by %s)", np.Port, other)))
+			}
 		}
 		used[key] = path.String()
 	}
@@ -244,11 +249,6 @@ func (cs *ClientService) validate(p *field.Path) field.ErrorList {
 	types := []corev1.ServiceType{corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer}
 	if !slices.Contains(types, cs.Type) {
 		errs = append(errs, field.NotSupported(p.Child("type"), cs.Type, types))
-	}
-	for i, r := range cs.LoadBalancerSourceRanges {
-		if _, err := netip.ParsePrefix(r); err != nil {
-			errs = append(errs, field.Invalid(p.Child("loadBalancerSourceRanges").Index(i), r, "must be a CIDR"))
-		}
 	}
 	return errs
 }
@@ -310,16 +310,6 @@ func (np *NetworkPolicy) validate(p *field.Path) field.ErrorList {
 				errs = append(errs, field.Forbidden(pp, "set either cidr or selectors, not both"))
 			case peer.CIDR == "" && !selectors:
 				errs = append(errs, field.Required(pp, "set cidr, namespaceSelector or podSelector"))
-			}
-			if peer.CIDR != "" {
-				if _, err := netip.ParsePrefix(peer.CIDR); err != nil {
-					errs = append(errs, field.Invalid(pp.Child("cidr"), peer.CIDR, "must be a CIDR"))
-				}
-			}
-			for j, e := range peer.Except {
-				if _, err := netip.ParsePrefix(e); err != nil {
-					errs = append(errs, field.Invalid(pp.Child("except").Index(j), e, "must be a CIDR"))
-				}
 			}
 		}
 	}

@@ -155,7 +155,7 @@ func TestValidate(t *testing.T) {
 		{"request above limit", func(c *RobustMQCluster) {
 			c.Spec.Pools = []Pool{{Name: "node", Resources: corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("4Gi")}}}}
-		}, []string{"spec.pools[0].resources.requests.memory"}},
+		}, []string{"spec.pools[0].resources.requests[memory]"}},
 		{"minZones needs required zone spread", func(c *RobustMQCluster) {
 			c.Spec.Pools = []Pool{{Name: "node", Scheduling: Scheduling{MinZones: ptr.To[int32](3)}}}
 		}, []string{"spec.pools[0].scheduling.minZones"}},
@@ -163,7 +163,9 @@ func TestValidate(t *testing.T) {
 		{"port clashes with grpc", func(c *RobustMQCluster) { c.Spec.Listeners.AMQP.Port = GRPCPort }, []string{"spec.listeners.amqp.port"}},
 		{"port out of range", func(c *RobustMQCluster) { c.Spec.Listeners.NATS.TCP.Port = 70000 }, []string{"spec.listeners.nats.tcp.port"}},
 		{"service type", func(c *RobustMQCluster) { c.Spec.Service.Type = "ExternalName" }, []string{"spec.service.type"}},
-		{"source range", func(c *RobustMQCluster) { c.Spec.Service.LoadBalancerSourceRanges = []string{"10.0.0.0"} }, []string{"spec.service.loadBalancerSourceRanges[0]"}},
+		{"source range", func(c *RobustMQCluster) {
+			c.Spec.Service.Type, c.Spec.Service.LoadBalancerSourceRanges = corev1.ServiceTypeLoadBalancer, []string{"10.0.0.0"}
+		}, []string{"spec.service.loadBalancerSourceRanges[0]"}},
 		{"secret names", func(c *RobustMQCluster) {
 			c.Spec.Auth = Auth{MQTT: &CredentialsRef{}, JWTSecret: &SecretKeyRef{Name: "x"}}
 		}, []string{"spec.auth.mqtt.secretName", "spec.auth.jwtSecret.key"}},
