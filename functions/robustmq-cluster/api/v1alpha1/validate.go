@@ -81,6 +81,7 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(spec.Child("runtime", "defaultTopicPartitions"), *s.Runtime.DefaultTopicPartitions, "must be at least 1"))
 	}
 	errs = append(errs, validateExtraConfig(spec.Child("extraConfig"), s.ExtraConfig)...)
+	errs = append(errs, c.validateLifecycle(spec)...)
 	return errs
 }
 
@@ -179,6 +180,7 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 			}
 		}
 		errs = append(errs, pool.Scheduling.validate(pp.Child("scheduling"))...)
+		errs = append(errs, pool.validateAutoscaling(pp)...)
 	}
 	if len(metaPools) > 1 {
 		errs = append(errs, field.Invalid(p, metaPools, "exactly one pool may carry the meta role, so that its PodDisruptionBudget can protect the whole Raft quorum"))
@@ -349,6 +351,10 @@ func validateExtraConfig(p *field.Path, extra map[string]ConfigValue) field.Erro
 		}
 		if owner, managed := configkeys.Managed[k]; managed {
 			errs = append(errs, field.Forbidden(kp, fmt.Sprintf("%q is managed by the function (%s)", k, owner)))
+			continue
+		}
+		if rs, live := configkeys.RuntimeSectionOf(k); live {
+			errs = append(errs, field.Forbidden(kp, runtimeKeyInFile(k, rs)))
 			continue
 		}
 		var v any

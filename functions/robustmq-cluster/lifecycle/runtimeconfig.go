@@ -1,0 +1,212 @@
+package lifecycle
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/runtimeconfig"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
+)
+
+const (
+	runtimeConfigDir    = "/config"
+	runtimeConfigVolume = "sections"
+	// The client gives up after its timeout; the Job's deadline adds room for pulling the image and starting.
+	jobDeadlineMargin = 120
+)
+
+// runtimeConfig returns the ConfigMap with the sections, the Job that applies them and, with NetworkPolicies on,
+// the two policies that let the Job's pods, and nothing else new, reach the admin port of the target pool.
+func runtimeConfig(c *topology.Cluster) ([]output.Object, error) {
+	data, err := RuntimeSections(c.Spec.RuntimeConfig)
+	if err != nil {
+		return nil, err
+	}
+	hash := sectionsHash(data)
+	target := runtimeConfigTarget(c)
+	out := []output.Object{
+		{File: RuntimeConfigMapFile, Object: RuntimeConfigMap(c, data)},
+		{File: RuntimeConfigJobFile, Object: RuntimeConfigJob(c, target, hash)},
+	}
+	if *c.Spec.NetworkPolicy.Enabled {
+		for _, np := range RuntimeConfigPolicies(c, target) {
+			out = append(out, output.Object{File: "runtime-config/networkpolicy-" + np.Name[len(c.Name)+1:] + ".yaml", Object: np})
+		}
+	}
+	return out, nil
+}
+
+// RuntimeSections renders each set section as the JSON object the admin API takes, in a file named by its
+// config type: <type>.json. Keys are sorted, so the content (and the Job's name) is stable.
+func RuntimeSections(r *v1alpha1.RuntimeConfig) (map[string]string, error) {
+	data := map[string]string{}
+	for _, sec := range r.Sections() {
+		rs, ok := configkeys.RuntimeSectionByField(sec.Field)
+		if !ok {
+			return nil, fmt.Errorf("runtime config section %s has no config type", sec.Field)
+		}
+		raw := map[string]json.RawMessage{}
+		for k, v := range sec.Values {
+			raw[k] = v.Raw
+		}
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return nil, fmt.Errorf("encode runtime config section %s: %w", sec.Field, err)
+		}
+		data[rs.Type+runtimeconfig.FileSuffix] = string(b)
+	}
+	return data, nil
+}
+
+// sectionsHash names the Job. A Job's template is immutable and a finished Job never runs again, so each new
+// content needs a new Job; the same content keeps the same name and an apply changes nothing.
+func sectionsHash(data map[string]string) string {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:10]
+}
+
+// runtimeConfigTarget is the pool the Job calls: the first with the broker role. The receiving node applies the
+// change, stores it in meta, and meta pushes it to the other brokers (docs/robustmq.md §11.6).
+func runtimeConfigTarget(c *topology.Cluster) *topology.Pool {
+	return c.PoolsWith(v1alpha1.RoleBroker)[0]
+}
+
+// RuntimeConfigURL is the admin API the Job calls: the target pool's headless Service, which resolves to its pods
+// (ready or not: the client retries until one answers).
+func RuntimeConfigURL(c *topology.Cluster, p *topology.Pool) string {
+	return fmt.Sprintf("http://%s:%d", p.HeadlessService, c.Ports.Admin.Port)
+}
+
+func RuntimeConfigMap(c *topology.Cluster, data map[string]string) *corev1.ConfigMap {
+	n := c.Names
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: n.Meta(n.RuntimeConfigMap(), n.Labels()),
+		Data:       data,
+	}
+}
+
+// RuntimeConfigJob logs in with the admin Secret and posts every section. It fails on the first section RobustMQ
+// refuses (code != 0); transport errors and non-200 answers are retried until spec.runtimeConfig.timeout. A pod
+// lost to a disruption (drain, preemption) is replaced without counting as a failure.
+func RuntimeConfigJob(c *topology.Cluster, target *topology.Pool, hash string) *batchv1.Job {
+	n := c.Names
+	r := c.Spec.RuntimeConfig
+	admin := c.Spec.Auth.Admin
+	secretEnv := func(name, key string) corev1.EnvVar {
+		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: admin.SecretName}, Key: key}}}
+	}
+	spec := corev1.PodSpec{
+		ServiceAccountName: n.ServiceAccount(),
+		RestartPolicy:      corev1.RestartPolicyNever,
+		ImagePullSecrets:   c.Spec.Image.PullSecrets,
+		Containers: []corev1.Container{{
+			Name:            naming.ComponentRuntimeConfig,
+			Image:           r.Image,
+			ImagePullPolicy: corev1.PullIfNotPresent,
+			Args: []string{
+				runtimeconfig.Command,
+				"--url=" + RuntimeConfigURL(c, target),
+				"--dir=" + runtimeConfigDir,
+				"--timeout=" + r.Timeout.Duration.String(),
+			},
+			Env: []corev1.EnvVar{
+				secretEnv(runtimeconfig.EnvUsername, admin.UsernameKey),
+				secretEnv(runtimeconfig.EnvPassword, admin.PasswordKey),
+			},
+			Resources: corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+				Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+			},
+			VolumeMounts: []corev1.VolumeMount{{Name: runtimeConfigVolume, MountPath: runtimeConfigDir, ReadOnly: true}},
+		}},
+		Volumes: []corev1.Volume{{Name: runtimeConfigVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: n.RuntimeConfigMap()},
+			DefaultMode:          ptr.To(int32(0o444)),
+		}}}},
+	}
+	manifests.Harden(&spec, &c.Spec.Security)
+	meta := n.Meta(n.RuntimeConfigJob(hash), n.RuntimeConfigLabels())
+	meta.Annotations[naming.AnnotationRuntimeConfigHash] = hash
+	return &batchv1.Job{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: meta,
+		Spec: batchv1.JobSpec{
+			BackoffLimit:            ptr.To(int32(0)),
+			ActiveDeadlineSeconds:   ptr.To(int64(r.Timeout.Seconds()) + jobDeadlineMargin),
+			TTLSecondsAfterFinished: ptr.To(*r.TTLSecondsAfterFinished),
+			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
+				Action:          batchv1.PodFailurePolicyActionIgnore,
+				OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}},
+			}}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: n.RuntimeConfigLabels()},
+				Spec:       spec,
+			},
+		},
+	}
+}
+
+// RuntimeConfigPolicies isolate the Job's pods (no ingress; egress to DNS and to the target pool's admin port)
+// and open that port on the target pool to them. The Job's pods carry their own name label, so the cluster's
+// policies, which open gRPC among the cluster's pods, never apply to them.
+func RuntimeConfigPolicies(c *topology.Cluster, target *topology.Pool) []*networkingv1.NetworkPolicy {
+	n := c.Names
+	dns := c.Spec.NetworkPolicy.DNS
+	admin := []networkingv1.NetworkPolicyPort{port(corev1.ProtocolTCP, c.Ports.Admin.Port)}
+	job := &metav1.LabelSelector{MatchLabels: n.RuntimeConfigSelector()}
+	pool := &metav1.LabelSelector{MatchLabels: target.Selector()}
+	var dnsPeers []networkingv1.NetworkPolicyPeer
+	for _, p := range dns.Peers {
+		if p.CIDR != "" {
+			dnsPeers = append(dnsPeers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: p.CIDR, Except: p.Except}})
+			continue
+		}
+		dnsPeers = append(dnsPeers, networkingv1.NetworkPolicyPeer{NamespaceSelector: p.NamespaceSelector.DeepCopy(), PodSelector: p.PodSelector.DeepCopy()})
+	}
+	policy := func(kind string, pods *metav1.LabelSelector, types ...networkingv1.PolicyType) *networkingv1.NetworkPolicy {
+		return &networkingv1.NetworkPolicy{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+			ObjectMeta: n.Meta(n.NetworkPolicy(kind), n.Labels()),
+			Spec:       networkingv1.NetworkPolicySpec{PodSelector: *pods, PolicyTypes: types},
+		}
+	}
+	jobPolicy := policy(naming.ComponentRuntimeConfig, job, networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress)
+	jobPolicy.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{
+		{To: dnsPeers, Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, *dns.Port), port(corev1.ProtocolTCP, *dns.Port)}},
+		{To: []networkingv1.NetworkPolicyPeer{{PodSelector: pool.DeepCopy()}}, Ports: admin},
+	}
+	adminPolicy := policy("admin-"+naming.ComponentRuntimeConfig, pool, networkingv1.PolicyTypeIngress)
+	adminPolicy.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: job.DeepCopy()}}, Ports: admin}}
+	return []*networkingv1.NetworkPolicy{jobPolicy, adminPolicy}
+}
+
+func port(proto corev1.Protocol, p int32) networkingv1.NetworkPolicyPort {
+	n := intstr.FromInt32(p)
+	return networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &n}
+}
