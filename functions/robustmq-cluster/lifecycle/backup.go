@@ -25,7 +25,7 @@ type ScheduleSpec struct {
 type BackupSpec struct {
 	IncludedNamespaces       []string              `json:"includedNamespaces"`
 	LabelSelector            *metav1.LabelSelector `json:"labelSelector"`
-	IncludeClusterResources  *bool                 `json:"includeClusterResources"`
+	IncludeClusterResources  *bool                 `json:"includeClusterResources,omitempty"`
 	SnapshotVolumes          *bool                 `json:"snapshotVolumes"`
 	DefaultVolumesToFsBackup *bool                 `json:"defaultVolumesToFsBackup"`
 	StorageLocation          string                `json:"storageLocation,omitempty"`
@@ -50,10 +50,11 @@ func BackupSchedule(c *topology.Cluster) *Schedule {
 			Schedule: b.Schedule,
 			Paused:   b.Paused,
 			Template: BackupSpec{
-				IncludedNamespaces:      []string{c.Namespace},
-				LabelSelector:           &metav1.LabelSelector{MatchLabels: n.Selector()},
-				IncludeClusterResources: ptr.To(false),
-				SnapshotVolumes:         ptr.To(snapshot),
+				IncludedNamespaces: []string{c.Namespace},
+				LabelSelector:      &metav1.LabelSelector{MatchLabels: n.Selector()},
+				// IncludeClusterResources stays unset: Velero then adds the cluster-scoped objects the included ones
+				// need (the PersistentVolumes of the PVCs, the snapshot contents) and nothing else.
+				SnapshotVolumes: ptr.To(snapshot),
 				// File-system backup is opted in per volume by the pod annotation the StatefulSets carry (the data
 				// volume only), so the emptyDir log volumes are never copied.
 				DefaultVolumesToFsBackup: ptr.To(false),

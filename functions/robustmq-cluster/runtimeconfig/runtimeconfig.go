@@ -58,7 +58,7 @@ type Client struct {
 
 // Refused is RobustMQ answering with code != 0: the request reached it and was rejected, so retrying is useless.
 type Refused struct {
-	Path  string
+	Path    string
 	Code    int
 	Message string
 }

@@ -79,7 +79,7 @@ func (r *RuntimeConfig) validate(p *field.Path, admin *CredentialsRef) field.Err
 		errs = append(errs, field.Required(p, "set at least one section (mqttProtocol, mqttSlowSubscribe, mqttFlappingDetect, mqttOfflineMessage, mqttSchema, mqttSystemMonitor, kafkaDynamic) or remove runtimeConfig"))
 	}
 	if admin == nil {
-		errs = append(errs, field.Required(p.Root().Child("spec", "auth", "admin"),
+		errs = append(errs, field.Required(field.NewPath("spec", "auth", "admin"),
 			"runtimeConfig logs in to the admin API (POST /api/v1/login) with the admin Secret; without it the cluster runs the public default password"))
 	}
 	for _, sec := range sections {

@@ -1,0 +1,220 @@
+package runtimeconfig
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
+)
+
+// standIn is a stand-in for RobustMQ's admin API on loopback, not RobustMQ itself: it checks each request
+// against the documented API (docs/robustmq.md §11.6, §11.9) and answers as its handlers do: HTTP 200 with
+// {code, data, error}, code 0 on success and 100 on error; 401 only from the auth layer.
+type standIn struct {
+	t        *testing.T
+	user     string
+	password string
+	// refuse names a config type the server answers with code 100.
+	refuse string
+	// downFor makes the first requests fail as a cluster that is still starting does (HTTP 503).
+	downFor int
+	// expireAfter makes the token invalid after that many set calls (then 401), as an expired JWT.
+	expireAfter int
+
+	mu      sync.Mutex
+	calls   int
+	logins  int
+	sets    int
+	applied map[string]map[string]any
+}
+
+func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.calls <= s.downFor {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	answer := func(code int, data any, msg string) {
+		w.Header().Set("Content-Type", "application/json")
+		require.NoError(s.t, json.NewEncoder(w).Encode(map[string]any{"code": code, "data": data, "error": msg}))
+	}
+	if r.Method != http.MethodPost {
+		s.t.Errorf("%s %s: the API takes POST", r.Method, r.URL.Path)
+		answer(100, nil, "method")
+		return
+	}
+	require.Equal(s.t, "application/json", r.Header.Get("Content-Type"))
+	var body map[string]any
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	require.NoError(s.t, dec.Decode(&body))
+	switch r.URL.Path {
+	case PathLogin:
+		require.Empty(s.t, r.Header.Get("Authorization"), "login is public")
+		require.ElementsMatch(s.t, []string{"username", "password"}, keys(body))
+		if body["username"] != s.user || body["password"] != s.password {
+			answer(100, nil, "invalid username or password")
+			return
+		}
+		s.logins++
+		answer(0, map[string]any{"token": tokenFor(s.logins), "expires_in": 28800}, "")
+	case PathSet:
+		if r.Header.Get("Authorization") != "Bearer "+tokenFor(s.logins) || (s.expireAfter > 0 && s.sets >= s.expireAfter && s.logins == 1) {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		s.sets++
+		require.ElementsMatch(s.t, []string{"config_type", "config"}, keys(body))
+		typ, ok := body["config_type"].(string)
+		require.True(s.t, ok, "config_type is a string")
+		cfg, ok := body["config"].(string)
+		require.True(s.t, ok, "config is a JSON string, not an object")
+		rs := sectionOf(s.t, typ)
+		var section map[string]any
+		require.NoError(s.t, json.Unmarshal([]byte(cfg), &section), "config holds the section as JSON")
+		require.ElementsMatch(s.t, rs.Keys(), keys(section), "the whole section %s", typ)
+		if typ == s.refuse {
+			answer(100, nil, "invalid config")
+			return
+		}
+		s.applied[typ] = section
+		answer(0, "success", "")
+	default:
+		s.t.Errorf("unexpected path %s", r.URL.Path)
+		http.NotFound(w, r)
+	}
+}
+
+func tokenFor(n int) string { return "token-" + strings.Repeat("x", n) }
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func sectionOf(t *testing.T, typ string) configkeys.RuntimeSection {
+	for _, rs := range configkeys.RuntimeSections {
+		if rs.Type == typ {
+			return rs
+		}
+	}
+	t.Fatalf("unknown config_type %q", typ)
+	return configkeys.RuntimeSection{}
+}
+
+// serve starts the stand-in on 127.0.0.1 only.
+func serve(t *testing.T, s *standIn) string {
+	t.Helper()
+	s.t = t
+	s.applied = map[string]map[string]any{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(s)
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func sectionsDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, content string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o444))
+	}
+	write("MqttOfflineMessage.json", `{"enable":true,"expire_ms":3600000,"max_messages_num":1000}`)
+	write("KafkaDynamic.json", `{"auto_create_topics_enable":false}`)
+	// What a ConfigMap volume holds besides the files.
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "..2026_12_01"), 0o755))
+	return dir
+}
+
+func run(t *testing.T, url, dir, password string, timeout time.Duration) (int, string) {
+	t.Helper()
+	var log bytes.Buffer
+	env := map[string]string{EnvUsername: "admin", EnvPassword: password}
+	code := Main([]string{"--url=" + url, "--dir=" + dir, "--timeout=" + timeout.String(), "--retry=10ms"},
+		func(k string) string { return env[k] }, &log)
+	return code, log.String()
+}
+
+func TestAppliesEverySectionAfterLogin(t *testing.T) {
+	s := &standIn{user: "admin", password: "s3cret", downFor: 3}
+	code, log := run(t, serve(t, s), sectionsDir(t), "s3cret", 10*time.Second)
+	require.Equal(t, 0, code, log)
+	require.Equal(t, map[string]map[string]any{
+		"MqttOfflineMessage": {"enable": true, "expire_ms": 3600000.0, "max_messages_num": 1000.0},
+		"KafkaDynamic":       {"auto_create_topics_enable": false},
+	}, s.applied)
+	require.Contains(t, log, "retrying", "the first answers were 503")
+	// Sections go in the fixed order of configkeys.RuntimeSections.
+	require.Less(t, strings.Index(log, "applied MqttOfflineMessage"), strings.Index(log, "applied KafkaDynamic"))
+}
+
+func TestFailsLoudlyOnCodeNotZero(t *testing.T) {
+	s := &standIn{user: "admin", password: "s3cret", refuse: "MqttOfflineMessage"}
+	code, log := run(t, serve(t, s), sectionsDir(t), "s3cret", 10*time.Second)
+	require.Equal(t, 1, code)
+	require.Contains(t, log, "FAILED: apply MqttOfflineMessage: RobustMQ refused /api/cluster/config/set: code 100: invalid config")
+	require.NotContains(t, s.applied, "KafkaDynamic", "it stops at the first refusal")
+}
+
+func TestWrongPasswordFailsAtOnce(t *testing.T) {
+	s := &standIn{user: "admin", password: "s3cret"}
+	start := time.Now()
+	code, log := run(t, serve(t, s), sectionsDir(t), "wrong", time.Minute)
+	require.Equal(t, 1, code)
+	require.Contains(t, log, "login as admin: RobustMQ refused /api/v1/login: code 100")
+	require.Less(t, time.Since(start), 10*time.Second, "a refusal is not retried")
+}
+
+func TestLogsInAgainWhenTheTokenExpires(t *testing.T) {
+	s := &standIn{user: "admin", password: "s3cret", expireAfter: 1}
+	code, log := run(t, serve(t, s), sectionsDir(t), "s3cret", 10*time.Second)
+	require.Equal(t, 0, code, log)
+	require.Equal(t, 2, s.logins)
+	require.Len(t, s.applied, 2)
+}
+
+func TestGivesUpAfterTheTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	url := "http://" + l.Addr().String()
+	require.NoError(t, l.Close()) // nothing listens: connection refused, as before the pods start
+	code, log := run(t, url, sectionsDir(t), "s3cret", 300*time.Millisecond)
+	require.Equal(t, 1, code)
+	require.Contains(t, log, "gave up: context deadline exceeded")
+}
+
+func TestUnknownSectionFileIsRefused(t *testing.T) {
+	dir := sectionsDir(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "MqttLimit.json"), []byte(`{}`), 0o444))
+	_, err := ReadSections(dir)
+	require.ErrorContains(t, err, `unknown config type "MqttLimit"`)
+	code, _ := run(t, "http://127.0.0.1:1", dir, "x", time.Second)
+	require.Equal(t, 1, code)
+}
+
+func TestApplyHonoursTheContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := &Client{URL: "http://127.0.0.1:1", Username: "a", Password: "b", HTTP: http.DefaultClient, Retry: time.Hour, Log: &bytes.Buffer{}}
+	require.ErrorContains(t, c.Apply(ctx, []Section{{Type: "KafkaDynamic", Config: "{}"}}), "gave up")
+}
