@@ -1,0 +1,62 @@
+package apply
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/robustmq/robustmq-kpt/test/e2e"
+	"github.com/robustmq/robustmq-kpt/test/kubeapi"
+)
+
+// The day-2 blueprint against the real controllers: the HPA controller sets the replicas of the StatefulSet that
+// carries none, a re-apply leaves the count to the HPA, and the Job controller creates the runtime-config pod,
+// which the restricted Pod Security admission lets in. The Velero Schedule is admitted by Velero's CRD (the
+// rendered-packages check applies it too, with every other blueprint object).
+func day2ObjectsWithControllers(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	work := freshRender(t, filepath.Join(root, "blueprints", "day2-autoscaled"))
+	objs := rendered(t, work)
+	ns := "robustmq" // the blueprint's namespace, written into every object
+	namespaces(t, c, "t-day2", objs)
+	_, err = c.Apply(ctx, ns, objs)
+	require.NoError(t, err)
+	cs := c.Clientset()
+
+	c.WaitFor(t, 2*time.Minute, "the HPA scales mq-day2-broker to minReplicas", func(ctx context.Context) (bool, error) {
+		sts, err := cs.AppsV1().StatefulSets(ns).Get(ctx, "mq-day2-broker", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return sts.Spec.Replicas != nil && *sts.Spec.Replicas == 2, nil
+	})
+	hpa, err := cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "mq-day2-broker", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), hpa.Status.DesiredReplicas, "the controller read the generated HPA")
+
+	// A re-apply of the render must not reset the HPA's count.
+	res, err := c.Apply(ctx, ns, rendered(t, work))
+	require.NoError(t, err)
+	for _, o := range res.Objects {
+		assert.False(t, o.Changed, "re-apply changed %s %s/%s", o.GVK.Kind, o.Namespace, o.Name)
+	}
+	sts, err := cs.AppsV1().StatefulSets(ns).Get(ctx, "mq-day2-broker", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), *sts.Spec.Replicas, "the apply left replicas to the HPA")
+
+	c.WaitFor(t, time.Minute, "the Job controller creates the runtime-config pod", func(ctx context.Context) (bool, error) {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=robustmq-runtime-config"})
+		if err != nil {
+			return false, err
+		}
+		return len(pods.Items) == 1, nil
+	})
+}
