@@ -25,11 +25,16 @@ func day2ObjectsWithControllers(t *testing.T, c *kubeapi.Cluster) {
 	require.NoError(t, err)
 	work := freshRender(t, filepath.Join(root, "blueprints", "day2-autoscaled"))
 	objs := rendered(t, work)
-	ns := "robustmq" // the blueprint's namespace, written into every object
-	namespaces(t, c, "t-day2", objs)
+	ns := "mq-day2" // the blueprint's namespace, written into every object
+	cs := c.Clientset()
+	// RenderedPackagesApplyStrictly may have created the namespaces (restricted) already.
+	for _, name := range []string{ns, "velero"} {
+		if _, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{}); err != nil {
+			c.RestrictedNamespace(t, name)
+		}
+	}
 	_, err = c.Apply(ctx, ns, objs)
 	require.NoError(t, err)
-	cs := c.Clientset()
 
 	c.WaitFor(t, 2*time.Minute, "the HPA scales mq-day2-broker to minReplicas", func(ctx context.Context) (bool, error) {
 		sts, err := cs.AppsV1().StatefulSets(ns).Get(ctx, "mq-day2-broker", metav1.GetOptions{})
