@@ -51,7 +51,14 @@ func TestAutoscaledPoolDegraded(t *testing.T) {
 // Certificate; a short renewBefore shrinks the thresholds.
 func TestCertificateAlerts(t *testing.T) {
 	bin := promtool(t)
-	for _, renewBefore := range []*metav1.Duration{nil, {Duration: 48 * time.Hour}} {
+	for _, tc := range []struct {
+		renewBefore *metav1.Duration
+		warn, crit  time.Duration
+	}{
+		{nil, 7 * 24 * time.Hour, 24 * time.Hour},
+		{&metav1.Duration{Duration: 48 * time.Hour}, 12 * time.Hour, 6 * time.Hour},
+	} {
+		renewBefore, warn, crit := tc.renewBefore, tc.warn, tc.crit
 		name := "default"
 		if renewBefore != nil {
 			name = "renewBefore " + renewBefore.Duration.String()
@@ -62,7 +69,6 @@ func TestCertificateAlerts(t *testing.T) {
 			require.NotNil(t, rule)
 			dir := t.TempDir()
 			rules := ruleFile(t, dir, "rules.yaml", withoutAnnotations(rule.Spec))
-			warn, crit := monitoring.CertificateThresholds(renewBefore)
 			// promtool's clock starts at 0; alerts are checked at 2h, after the longest `for` (1h).
 			const eval = 2 * time.Hour
 			cert := map[string]string{"namespace": "mq", "name": "certs-tls", "issuer_name": "ca", "issuer_kind": "ClusterIssuer", "issuer_group": "cert-manager.io"}
