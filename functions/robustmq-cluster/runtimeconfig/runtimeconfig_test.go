@@ -1,4 +1,4 @@
-package runtimeconfig
+package runtimeconfig_test
 
 import (
 	"bytes"
@@ -15,8 +15,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/lifecycle"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/runtimeconfig"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // standIn is a stand-in for RobustMQ's admin API on loopback, not RobustMQ itself: it checks each request
@@ -63,7 +69,7 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	dec.UseNumber()
 	require.NoError(s.t, dec.Decode(&body))
 	switch r.URL.Path {
-	case PathLogin:
+	case runtimeconfig.PathLogin:
 		require.Empty(s.t, r.Header.Get("Authorization"), "login is public")
 		require.ElementsMatch(s.t, []string{"username", "password"}, keys(body))
 		if body["username"] != s.user || body["password"] != s.password {
@@ -72,7 +78,7 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.logins++
 		answer(0, map[string]any{"token": tokenFor(s.logins), "expires_in": 28800}, "")
-	case PathSet:
+	case runtimeconfig.PathSet:
 		if r.Header.Get("Authorization") != "Bearer "+tokenFor(s.logins) || (s.expireAfter > 0 && s.sets >= s.expireAfter && s.logins == 1) {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -149,8 +155,8 @@ func sectionsDir(t *testing.T) string {
 func run(t *testing.T, url, dir, password string, timeout time.Duration) (int, string) {
 	t.Helper()
 	var log bytes.Buffer
-	env := map[string]string{EnvUsername: "admin", EnvPassword: password}
-	code := Main([]string{"--url=" + url, "--dir=" + dir, "--timeout=" + timeout.String(), "--retry=10ms"},
+	env := map[string]string{runtimeconfig.EnvUsername: "admin", runtimeconfig.EnvPassword: password}
+	code := runtimeconfig.Main([]string{"--url=" + url, "--dir=" + dir, "--timeout=" + timeout.String(), "--retry=10ms"},
 		func(k string) string { return env[k] }, &log)
 	return code, log.String()
 }
@@ -206,7 +212,7 @@ func TestGivesUpAfterTheTimeout(t *testing.T) {
 func TestUnknownSectionFileIsRefused(t *testing.T) {
 	dir := sectionsDir(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "MqttLimit.json"), []byte(`{}`), 0o444))
-	_, err := ReadSections(dir)
+	_, err := runtimeconfig.ReadSections(dir)
 	require.ErrorContains(t, err, `unknown config type "MqttLimit"`)
 	code, _ := run(t, "http://127.0.0.1:1", dir, "x", time.Second)
 	require.Equal(t, 1, code)
@@ -215,6 +221,72 @@ func TestUnknownSectionFileIsRefused(t *testing.T) {
 func TestApplyHonoursTheContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	c := &Client{URL: "http://127.0.0.1:1", Username: "a", Password: "b", HTTP: http.DefaultClient, Retry: time.Hour, Log: &bytes.Buffer{}}
-	require.ErrorContains(t, c.Apply(ctx, []Section{{Type: "KafkaDynamic", Config: "{}"}}), "gave up")
+	c := &runtimeconfig.Client{URL: "http://127.0.0.1:1", Username: "a", Password: "b", HTTP: http.DefaultClient, Retry: time.Hour, Log: &bytes.Buffer{}}
+	require.ErrorContains(t, c.Apply(ctx, []runtimeconfig.Section{{Type: "KafkaDynamic", Config: "{}"}}), "gave up")
 }
+
+// The Job as rendered drives the client: its command, flags and environment are what Main parses, and the
+// ConfigMap's files are what it posts. Only the address is replaced by the stand-in's.
+func TestTheRenderedJobDrivesTheClient(t *testing.T) {
+	c := &v1alpha1.RobustMQCluster{}
+	c.Name, c.Namespace = "mq", "ns"
+	c.Spec.Auth.Admin = &v1alpha1.CredentialsRef{SecretName: "mq-admin"}
+	c.Spec.RuntimeConfig = &v1alpha1.RuntimeConfig{
+		MQTTFlappingDetect: map[string]v1alpha1.ConfigValue{
+			"enable": raw("true"), "window_time": raw("60"), "max_client_connections": raw("15"), "ban_time": raw("300")},
+		KafkaDynamic: map[string]v1alpha1.ConfigValue{"auto_create_topics_enable": raw("true")},
+	}
+	c.Default()
+	require.Empty(t, c.Validate())
+	tc, err := topology.Resolve(c)
+	require.NoError(t, err)
+	objs, err := lifecycle.Build(tc)
+	require.NoError(t, err)
+	var cm *corev1.ConfigMap
+	var job *batchv1.Job
+	for _, o := range objs {
+		switch x := o.Object.(type) {
+		case *corev1.ConfigMap:
+			cm = x
+		case *batchv1.Job:
+			job = x
+		}
+	}
+	require.NotNil(t, cm)
+	require.NotNil(t, job)
+
+	dir := t.TempDir()
+	for k, v := range cm.Data {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, k), []byte(v), 0o444))
+	}
+	ct := job.Spec.Template.Spec.Containers[0]
+	require.Equal(t, runtimeconfig.Command, ct.Args[0])
+	s := &standIn{user: "root", password: "pw"}
+	url := serve(t, s)
+	var args []string
+	for _, a := range ct.Args[1:] {
+		switch {
+		case strings.HasPrefix(a, "--url="):
+			require.Equal(t, "--url=http://mq-node-headless:58080", a)
+			a = "--url=" + url
+		case strings.HasPrefix(a, "--dir="):
+			require.Equal(t, "--dir="+ct.VolumeMounts[0].MountPath, a)
+			a = "--dir=" + dir
+		}
+		args = append(args, a)
+	}
+	secret := map[string]string{"username": "root", "password": "pw"}
+	env := map[string]string{}
+	for _, e := range ct.Env {
+		require.Equal(t, "mq-admin", e.ValueFrom.SecretKeyRef.Name)
+		env[e.Name] = secret[e.ValueFrom.SecretKeyRef.Key]
+	}
+	var log bytes.Buffer
+	require.Equal(t, 0, runtimeconfig.Main(append(args, "--retry=10ms"), func(k string) string { return env[k] }, &log), log.String())
+	require.Equal(t, map[string]map[string]any{
+		"MqttFlappingDetect": {"enable": true, "window_time": 60.0, "max_client_connections": 15.0, "ban_time": 300.0},
+		"KafkaDynamic":       {"auto_create_topics_enable": true},
+	}, s.applied)
+}
+
+func raw(s string) v1alpha1.ConfigValue { return v1alpha1.ConfigValue{Raw: []byte(s)} }
