@@ -9,10 +9,8 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
@@ -31,25 +29,18 @@ const (
 	jobDeadlineMargin = 120
 )
 
-// runtimeConfig returns the ConfigMap with the sections, the Job that applies them and, with NetworkPolicies on,
-// the two policies that let the Job's pods, and nothing else new, reach the admin port of the target pool.
+// runtimeConfig returns the ConfigMap with the sections and the Job that applies them. Its two NetworkPolicies
+// are built with the others (networking.RuntimeConfigPolicies), so the access table lists them.
 func runtimeConfig(c *topology.Cluster) ([]output.Object, error) {
 	data, err := RuntimeSections(c.Spec.RuntimeConfig)
 	if err != nil {
 		return nil, err
 	}
 	hash := sectionsHash(data)
-	target := runtimeConfigTarget(c)
-	out := []output.Object{
+	return []output.Object{
 		{File: RuntimeConfigMapFile, Object: RuntimeConfigMap(c, data)},
-		{File: RuntimeConfigJobFile, Object: RuntimeConfigJob(c, target, hash)},
-	}
-	if *c.Spec.NetworkPolicy.Enabled {
-		for _, np := range RuntimeConfigPolicies(c, target) {
-			out = append(out, output.Object{File: "runtime-config/networkpolicy-" + np.Name[len(c.Name)+1:] + ".yaml", Object: np})
-		}
-	}
-	return out, nil
+		{File: RuntimeConfigJobFile, Object: RuntimeConfigJob(c, c.RuntimeConfigTarget(), hash)},
+	}, nil
 }
 
 // RuntimeSections renders each set section as the JSON object the admin API takes, in a file named by its
@@ -87,12 +78,6 @@ func sectionsHash(data map[string]string) string {
 		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))[:10]
-}
-
-// runtimeConfigTarget is the pool the Job calls: the first with the broker role. The receiving node applies the
-// change, stores it in meta, and meta pushes it to the other brokers (docs/robustmq.md §11.6).
-func runtimeConfigTarget(c *topology.Cluster) *topology.Pool {
-	return c.PoolsWith(v1alpha1.RoleBroker)[0]
 }
 
 // RuntimeConfigURL is the admin API the Job calls: the target pool's headless Service, which resolves to its pods
@@ -170,43 +155,4 @@ func RuntimeConfigJob(c *topology.Cluster, target *topology.Pool, hash string) *
 			},
 		},
 	}
-}
-
-// RuntimeConfigPolicies isolate the Job's pods (no ingress; egress to DNS and to the target pool's admin port)
-// and open that port on the target pool to them. The Job's pods carry their own name label, so the cluster's
-// policies, which open gRPC among the cluster's pods, never apply to them.
-func RuntimeConfigPolicies(c *topology.Cluster, target *topology.Pool) []*networkingv1.NetworkPolicy {
-	n := c.Names
-	dns := c.Spec.NetworkPolicy.DNS
-	admin := []networkingv1.NetworkPolicyPort{port(corev1.ProtocolTCP, c.Ports.Admin.Port)}
-	job := &metav1.LabelSelector{MatchLabels: n.RuntimeConfigSelector()}
-	pool := &metav1.LabelSelector{MatchLabels: target.Selector()}
-	var dnsPeers []networkingv1.NetworkPolicyPeer
-	for _, p := range dns.Peers {
-		if p.CIDR != "" {
-			dnsPeers = append(dnsPeers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: p.CIDR, Except: p.Except}})
-			continue
-		}
-		dnsPeers = append(dnsPeers, networkingv1.NetworkPolicyPeer{NamespaceSelector: p.NamespaceSelector.DeepCopy(), PodSelector: p.PodSelector.DeepCopy()})
-	}
-	policy := func(kind string, pods *metav1.LabelSelector, types ...networkingv1.PolicyType) *networkingv1.NetworkPolicy {
-		return &networkingv1.NetworkPolicy{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-			ObjectMeta: n.Meta(n.NetworkPolicy(kind), n.Labels()),
-			Spec:       networkingv1.NetworkPolicySpec{PodSelector: *pods, PolicyTypes: types},
-		}
-	}
-	jobPolicy := policy(naming.ComponentRuntimeConfig, job, networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress)
-	jobPolicy.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{
-		{To: dnsPeers, Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolUDP, *dns.Port), port(corev1.ProtocolTCP, *dns.Port)}},
-		{To: []networkingv1.NetworkPolicyPeer{{PodSelector: pool.DeepCopy()}}, Ports: admin},
-	}
-	adminPolicy := policy("admin-"+naming.ComponentRuntimeConfig, pool, networkingv1.PolicyTypeIngress)
-	adminPolicy.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: job.DeepCopy()}}, Ports: admin}}
-	return []*networkingv1.NetworkPolicy{jobPolicy, adminPolicy}
-}
-
-func port(proto corev1.Protocol, p int32) networkingv1.NetworkPolicyPort {
-	n := intstr.FromInt32(p)
-	return networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &n}
 }
