@@ -232,6 +232,8 @@ func TestImage(t *testing.T) {
 		}
 	})
 
+	t.Run("runs the runtime-config client", func(t *testing.T) { runtimeConfigClient(t, ref) })
+
 	t.Run("kpt container mode", func(t *testing.T) {
 		testenv.Kpt(t)
 		pkg := t.TempDir()
