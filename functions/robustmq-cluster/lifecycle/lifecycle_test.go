@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -10,6 +11,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
 
@@ -117,6 +119,11 @@ func TestRuntimeConfigChangeRollsNoPod(t *testing.T) {
 	jobName := func(objs []output.Object) string { return find[*batchv1.Job](objs, "").Name }
 	assert.Equal(t, jobName(a), jobName(again))
 	assert.NotEqual(t, jobName(a), jobName(b))
+	// Any change of the Job's immutable template makes a new Job too, or the apply would be refused.
+	slower := all(t, day2(t, func(c *v1alpha1.RobustMQCluster) {
+		c.Spec.RuntimeConfig.Timeout = &metav1.Duration{Duration: time.Hour}
+	}))
+	assert.NotEqual(t, jobName(a), jobName(slower))
 	assert.Equal(t, `{"auto_create_topics_enable":true}`, find[*corev1.ConfigMap](b, "mq-runtime-config").Data["KafkaDynamic.json"])
 	for _, sts := range []string{"mq-core", "mq-edge"} {
 		assert.Equal(t, find[*appsv1.StatefulSet](a, sts).Spec.Template, find[*appsv1.StatefulSet](b, sts).Spec.Template, "pod template of %s", sts)

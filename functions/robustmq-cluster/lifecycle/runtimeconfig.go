@@ -36,10 +36,13 @@ func runtimeConfig(c *topology.Cluster) ([]output.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	hash := sectionsHash(data)
+	job, err := RuntimeConfigJob(c, c.RuntimeConfigTarget(), data)
+	if err != nil {
+		return nil, err
+	}
 	return []output.Object{
 		{File: RuntimeConfigMapFile, Object: RuntimeConfigMap(c, data)},
-		{File: RuntimeConfigJobFile, Object: RuntimeConfigJob(c, c.RuntimeConfigTarget(), hash)},
+		{File: RuntimeConfigJobFile, Object: job},
 	}, nil
 }
 
@@ -65,9 +68,11 @@ func RuntimeSections(r *v1alpha1.RuntimeConfig) (map[string]string, error) {
 	return data, nil
 }
 
-// sectionsHash names the Job. A Job's template is immutable and a finished Job never runs again, so each new
-// content needs a new Job; the same content keeps the same name and an apply changes nothing.
-func sectionsHash(data map[string]string) string {
+// jobHash names the Job. A Job's template is immutable and a finished Job never runs again, so each change of
+// the sections, or of anything else in the Job (image, timeout, target, labels), needs a new Job: an apply of a
+// changed template to the old name would be refused. The same content keeps the same name, and an apply changes
+// nothing. Posting the same sections again is harmless: each post replaces a section with the same value.
+func jobHash(data map[string]string, spec batchv1.JobSpec) (string, error) {
 	keys := make([]string, 0, len(data))
 	for k := range data {
 		keys = append(keys, k)
@@ -77,7 +82,12 @@ func sectionsHash(data map[string]string) string {
 	for _, k := range keys {
 		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
 	}
-	return hex.EncodeToString(h.Sum(nil))[:10]
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return "", err
+	}
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))[:10], nil
 }
 
 // RuntimeConfigURL is the admin API the Job calls: the target pool's headless Service, which resolves to its pods
@@ -95,10 +105,10 @@ func RuntimeConfigMap(c *topology.Cluster, data map[string]string) *corev1.Confi
 	}
 }
 
-// RuntimeConfigJob logs in with the admin Secret and posts every section. It fails on the first section RobustMQ
+// RuntimeConfigJob is named by the hash of the sections and its own spec (jobHash). It logs in with the admin Secret and posts every section. It fails on the first section RobustMQ
 // refuses (code != 0); transport errors and non-200 answers are retried until spec.runtimeConfig.timeout. A pod
 // lost to a disruption (drain, preemption) is replaced without counting as a failure.
-func RuntimeConfigJob(c *topology.Cluster, target *topology.Pool, hash string) *batchv1.Job {
+func RuntimeConfigJob(c *topology.Cluster, target *topology.Pool, data map[string]string) (*batchv1.Job, error) {
 	n := c.Names
 	r := c.Spec.RuntimeConfig
 	admin := c.Spec.Auth.Admin
@@ -136,23 +146,28 @@ func RuntimeConfigJob(c *topology.Cluster, target *topology.Pool, hash string) *
 		}}}},
 	}
 	manifests.Harden(&spec, &c.Spec.Security)
+	jobSpec := batchv1.JobSpec{
+		BackoffLimit:            ptr.To(int32(0)),
+		ActiveDeadlineSeconds:   ptr.To(int64(r.Timeout.Seconds()) + jobDeadlineMargin),
+		TTLSecondsAfterFinished: ptr.To(*r.TTLSecondsAfterFinished),
+		PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
+			Action:          batchv1.PodFailurePolicyActionIgnore,
+			OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}},
+		}}},
+		Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: n.RuntimeConfigLabels()},
+			Spec:       spec,
+		},
+	}
+	hash, err := jobHash(data, jobSpec)
+	if err != nil {
+		return nil, fmt.Errorf("hash runtime-config job: %w", err)
+	}
 	meta := n.Meta(n.RuntimeConfigJob(hash), n.RuntimeConfigLabels())
 	meta.Annotations[naming.AnnotationRuntimeConfigHash] = hash
 	return &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		ObjectMeta: meta,
-		Spec: batchv1.JobSpec{
-			BackoffLimit:            ptr.To(int32(0)),
-			ActiveDeadlineSeconds:   ptr.To(int64(r.Timeout.Seconds()) + jobDeadlineMargin),
-			TTLSecondsAfterFinished: ptr.To(*r.TTLSecondsAfterFinished),
-			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
-				Action:          batchv1.PodFailurePolicyActionIgnore,
-				OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}},
-			}}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: n.RuntimeConfigLabels()},
-				Spec:       spec,
-			},
-		},
-	}
+		Spec:       jobSpec,
+	}, nil
 }

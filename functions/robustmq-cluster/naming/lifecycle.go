@@ -15,7 +15,7 @@ const (
 	// AnnotationVeleroBackupVolumes on a pod template names the volumes Velero's file-system backup copies.
 	AnnotationVeleroBackupVolumes = "backup.velero.io/backup-volumes"
 
-	// AnnotationRuntimeConfigHash on the runtime-config Job is the hash of the sections it applies.
+	// AnnotationRuntimeConfigHash on the runtime-config Job is the hash of the sections it applies and of its spec.
 	AnnotationRuntimeConfigHash = "robustmq.io/runtime-config-hash"
 
 	// ComponentRuntimeConfig is the component label of the runtime-config Job's pods. Their name label differs
@@ -30,8 +30,8 @@ func (c Cluster) HPA(pool string) string { return c.StatefulSet(pool) }
 // RuntimeConfigMap holds the runtime config sections the Job applies.
 func (c Cluster) RuntimeConfigMap() string { return c.Name + "-runtime-config" }
 
-// RuntimeConfigJob is named by the hash of its sections, so each change runs once: a Job's pod template is
-// immutable, and a new name is a new Job.
+// RuntimeConfigJob is named by the hash of its sections and spec, so each change runs once: a Job's pod template
+// is immutable, and a new name is a new Job.
 func (c Cluster) RuntimeConfigJob(hash string) string { return c.Name + "-runtime-config-" + hash }
 
 // RuntimeConfigLabels are on the Job's pods; RuntimeConfigSelector selects them.
