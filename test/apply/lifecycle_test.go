@@ -2,10 +2,11 @@ package apply
 
 import (
 	"context"
+	"os"
 	"path/filepath"
-	"time"
-
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,4 +65,48 @@ func day2ObjectsWithControllers(t *testing.T, c *kubeapi.Cluster) {
 		}
 		return len(pods.Items) == 1, nil
 	})
+
+	// A runtime config change, rendered and applied: a new Job, and no StatefulSet changes (no pod rolls).
+	generations := map[string]int64{}
+	for _, name := range []string{"mq-day2-core", "mq-day2-broker"} {
+		sts, err := cs.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+		require.NoError(t, err)
+		generations[name] = sts.Generation
+	}
+	jobs, err := cs.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, jobs.Items, 1)
+	cluster := filepath.Join(work, "cluster.yaml")
+	b, err := os.ReadFile(cluster)
+	require.NoError(t, err)
+	edited := strings.Replace(string(b), "max_messages_num: 1000", "max_messages_num: 2000", 1)
+	require.NotEqual(t, string(b), edited)
+	require.NoError(t, os.WriteFile(cluster, []byte(edited), 0o644))
+	out, err := e2e.Render(work)
+	require.NoError(t, err, "%s", out)
+	objs = rendered(t, work)
+	var job string
+	for _, o := range objs {
+		if o.GetKind() == "Job" {
+			job = o.GetName()
+		}
+	}
+	require.NotEqual(t, jobs.Items[0].Name, job, "a new Job name")
+	res, err = c.Apply(ctx, ns, objs)
+	require.NoError(t, err)
+	var changed []string
+	for _, o := range res.Objects {
+		if o.Changed {
+			changed = append(changed, o.GVK.Kind+"/"+o.Name)
+		}
+	}
+	jobs, err = cs.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, jobs.Items, 2, "the change runs as a new Job (the old one stays until a pruning apply removes it)")
+	assert.ElementsMatch(t, []string{"ConfigMap/mq-day2-runtime-config", "Job/" + job}, changed)
+	for name, gen := range generations {
+		sts, err := cs.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, gen, sts.Generation, "StatefulSet %s did not change: no pod rolls", name)
+	}
 }
