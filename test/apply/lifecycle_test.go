@@ -110,3 +110,39 @@ func day2ObjectsWithControllers(t *testing.T, c *kubeapi.Cluster) {
 		assert.Equal(t, gen, sts.Generation, "StatefulSet %s did not change: no pod rolls", name)
 	}
 }
+
+// The KEDA variant of the blueprint's broker pool: KEDA's own CRD admits the ScaledObject (strict apply, no
+// warning), and no HPA of ours is rendered next to it. KEDA itself does not run here.
+func kedaScaledObjectAdmitted(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	work := filepath.Join(t.TempDir(), "day2-keda")
+	require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "day2-autoscaled"), work))
+	cluster := filepath.Join(work, "cluster.yaml")
+	b, err := os.ReadFile(cluster)
+	require.NoError(t, err)
+	edited := strings.Replace(string(b), "        scaleDownStabilizationSeconds: 600\n",
+		"        scaleDownStabilizationSeconds: 600\n        keda: {prometheusAddress: \"http://prometheus-operated.monitoring.svc:9090\", connectionsPerPod: 5000}\n", 1)
+	edited = strings.Replace(edited, "  namespace: mq-day2\n", "  namespace: mq-day2-keda\n", 1)
+	require.NotEqual(t, string(b), edited)
+	require.NoError(t, os.WriteFile(cluster, []byte(edited), 0o644))
+	out, err := e2e.Render(work)
+	require.NoError(t, err, "%s", out)
+	objs := rendered(t, work)
+	var kinds []string
+	for _, o := range objs {
+		kinds = append(kinds, o.GetKind())
+	}
+	require.Contains(t, kinds, "ScaledObject")
+	require.NotContains(t, kinds, "HorizontalPodAutoscaler")
+	cs := c.Clientset()
+	for _, name := range []string{"mq-day2-keda", "velero"} {
+		if _, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{}); err != nil {
+			c.RestrictedNamespace(t, name)
+		}
+	}
+	res, err := c.Apply(ctx, "mq-day2-keda", objs)
+	require.NoError(t, err)
+	assert.Empty(t, res.Warnings)
+}

@@ -305,6 +305,12 @@ func VeleroCRDs(t testing.TB) []string {
 	return []string{filepath.Join(dir, "velero.io_schedules.yaml"), filepath.Join(dir, "velero.io_backups.yaml")}
 }
 
+// KEDACRDs returns KEDA KEDA_VERSION's ScaledObject CRD, config/crd/bases in its Go module.
+func KEDACRDs(t testing.TB) []string {
+	t.Helper()
+	return []string{filepath.Join(moduleDir(t, "github.com/kedacore/keda/v2", "KEDA_VERSION"), "config", "crd", "bases", "keda.sh_scaledobjects.yaml")}
+}
+
 // FluxCRDs returns the GitRepository and Kustomization CRD files of Flux's source-controller and
 // kustomize-controller (FLUX_SOURCE_CONTROLLER_VERSION, FLUX_KUSTOMIZE_CONTROLLER_VERSION), config/crd/bases in
 // their Go modules.

@@ -10,7 +10,8 @@ import (
 )
 
 // Files, relative to the cluster's output folder. The Schedule has a folder of its own: it lives in Velero's
-// namespace, so a namespace transformer run over the cluster's folder must leave it out.
+// namespace, so a namespace transformer run over the cluster's folder must leave it out. ScaledObjects sit in
+// keda/, since their CRD may be missing.
 const (
 	RuntimeConfigMapFile = "runtime-config/configmap.yaml"
 	RuntimeConfigJobFile = "runtime-config/job.yaml"
@@ -22,7 +23,11 @@ const (
 func Build(c *topology.Cluster) ([]output.Object, error) {
 	var out []output.Object
 	for _, p := range c.Pools {
-		if p.Autoscaling != nil {
+		switch a := p.Autoscaling; {
+		case a == nil:
+		case a.KEDA != nil:
+			out = append(out, output.Object{File: "keda/pool-" + p.Name + "-scaledobject.yaml", Object: KEDAScaledObject(c, p)})
+		default:
 			out = append(out, output.Object{File: "pool-" + p.Name + "-hpa.yaml", Object: HPA(c, p)})
 		}
 	}

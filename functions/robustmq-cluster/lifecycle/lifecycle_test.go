@@ -209,3 +209,30 @@ func TestBackupSchedule(t *testing.T) {
 	assert.Equal(t, naming.DataVolume, find[*appsv1.StatefulSet](fs, "mq-core").Spec.Template.Annotations[naming.AnnotationVeleroBackupVolumes])
 	assert.NotContains(t, find[*appsv1.StatefulSet](fs, "mq-edge").Spec.Template.Annotations, naming.AnnotationVeleroBackupVolumes, "no PVC on broker-only pods")
 }
+
+func TestKEDAReplacesTheHPA(t *testing.T) {
+	c := day2(t, func(c *v1alpha1.RobustMQCluster) {
+		c.Spec.Monitoring.Enabled = ptr.To(true)
+		c.Spec.Pools[1].Autoscaling.TargetCPUUtilization = ptr.To[int32](70)
+		c.Spec.Pools[1].Autoscaling.TargetMemoryUtilization = ptr.To[int32](75)
+		c.Spec.Pools[1].Autoscaling.KEDA = &v1alpha1.KEDA{PrometheusAddress: "http://prom:9090", ConnectionsPerPod: 4000}
+	})
+	objs := all(t, c)
+	assert.Nil(t, find[*autoscalingv2.HorizontalPodAutoscaler](objs, ""), "KEDA creates the HPA itself")
+	so := find[*ScaledObject](objs, "mq-edge")
+	require.NotNil(t, so)
+	edge := find[*appsv1.StatefulSet](objs, "mq-edge")
+	assert.Nil(t, edge.Spec.Replicas)
+	assert.Equal(t, ScaleTarget{APIVersion: "apps/v1", Kind: "StatefulSet", Name: edge.Name}, so.Spec.ScaleTargetRef)
+	assert.Equal(t, int32(2), *so.Spec.MinReplicaCount)
+	assert.Equal(t, int32(8), *so.Spec.MaxReplicaCount)
+	assert.Equal(t, int32(600), *so.Spec.Advanced.HorizontalPodAutoscalerConfig.Behavior.ScaleDown.StabilizationWindowSeconds)
+	require.Len(t, so.Spec.Triggers, 3)
+	assert.Equal(t, ScaledTrigger{Type: "prometheus", Metadata: map[string]string{
+		"serverAddress": "http://prom:9090",
+		"query":         `sum(mqtt_connections_count{namespace="ns",job="robustmq",cluster="mq",pool="edge"})`,
+		"threshold":     "4000",
+	}}, so.Spec.Triggers[0])
+	assert.Equal(t, ScaledTrigger{Type: "cpu", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "70"}}, so.Spec.Triggers[1])
+	assert.Equal(t, ScaledTrigger{Type: "memory", MetricType: autoscalingv2.UtilizationMetricType, Metadata: map[string]string{"value": "75"}}, so.Spec.Triggers[2])
+}

@@ -40,6 +40,21 @@ type Autoscaling struct {
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=3600
 	ScaleDownStabilizationSeconds *int32 `json:"scaleDownStabilizationSeconds,omitempty"`
+	// KEDA scales on MQTT connections per pod, read from Prometheus, with a KEDA ScaledObject instead of the
+	// HorizontalPodAutoscaler (KEDA then creates and owns the HPA). The CPU and memory targets become KEDA
+	// triggers too. Needs monitoring on, so that Prometheus scrapes the pods.
+	KEDA *KEDA `json:"keda,omitempty"`
+}
+
+// KEDA is the KEDA ScaledObject of an autoscaled pool.
+type KEDA struct {
+	// PrometheusAddress is the Prometheus KEDA queries, e.g. http://prometheus-operated.monitoring.svc:9090.
+	PrometheusAddress string `json:"prometheusAddress"`
+	// ConnectionsPerPod is the target of mqtt_connections_count averaged over the pool's pods (RobustMQ
+	// refreshes that gauge every 30 s).
+	//
+	// +kubebuilder:validation:Minimum=1
+	ConnectionsPerPod int64 `json:"connectionsPerPod"`
 }
 
 // RuntimeConfig holds the config sections RobustMQ's admin API changes live (POST /api/cluster/config/set). A Job

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -46,6 +47,15 @@ func (p *Pool) validateAutoscaling(pp *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(ap.Child(t.name), *t.v, "must be a percentage between 1 and 100"))
 		}
 	}
+	if k := a.KEDA; k != nil {
+		kp := ap.Child("keda")
+		if u, err := url.Parse(k.PrometheusAddress); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, field.Invalid(kp.Child("prometheusAddress"), k.PrometheusAddress, "must be an http(s) URL of the Prometheus KEDA queries"))
+		}
+		if k.ConnectionsPerPod < 1 {
+			errs = append(errs, field.Invalid(kp.Child("connectionsPerPod"), k.ConnectionsPerPod, "must be at least 1"))
+		}
+	}
 	if s := *a.ScaleDownStabilizationSeconds; s < 0 || s > 3600 {
 		errs = append(errs, field.Invalid(ap.Child("scaleDownStabilizationSeconds"), s, "must be between 0 and 3600 (the HPA's limit)"))
 	}
@@ -65,6 +75,12 @@ func (c *RobustMQCluster) validateLifecycle(spec *field.Path) field.ErrorList {
 	}
 	if b := s.Backup; b != nil {
 		errs = append(errs, b.validate(spec.Child("backup"))...)
+	}
+	for i, p := range s.Pools {
+		if a := p.Autoscaling; a != nil && a.KEDA != nil && !*s.Monitoring.Enabled {
+			errs = append(errs, field.Invalid(spec.Child("pools").Index(i).Child("autoscaling", "keda"), "set",
+				"KEDA reads mqtt_connections_count from Prometheus, which scrapes the pods only with spec.monitoring.enabled"))
+		}
 	}
 	if *s.TLS.RollOnRenewal && s.TLS.SecretName == "" && s.TLS.CertManager == nil {
 		errs = append(errs, field.Invalid(spec.Child("tls", "rollOnRenewal"), true, "needs a TLS Secret to watch: set tls.secretName or tls.certManager"))
