@@ -1,5 +1,7 @@
 // Command robustmq-cluster is a KRM function: it expands RobustMQCluster resources into the Kubernetes manifests
-// of a RobustMQ cluster. See README.md.
+// of a RobustMQ cluster. See README.md. With the first argument `helm-post-render` it is a Helm post-renderer
+// running the same Process (package helmpost); with `runtime-config` it is the admin API client the
+// runtime-config Job runs (package runtimeconfig, docs/lifecycle.md).
 package main
 
 import (
@@ -7,13 +9,18 @@ import (
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/helmpost"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/runtimeconfig"
 )
 
 func main() {
-	// The runtime-config Job runs this binary as its admin API client (runtimeconfig, docs/lifecycle.md).
-	if len(os.Args) > 1 && os.Args[1] == runtimeconfig.Command {
-		os.Exit(runtimeconfig.Main(os.Args[2:], os.Getenv, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case helmpost.Command:
+			os.Exit(helmpost.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr, Process))
+		case runtimeconfig.Command:
+			os.Exit(runtimeconfig.Main(os.Args[2:], os.Getenv, os.Stderr))
+		}
 	}
 	if err := fn.AsMain(fn.ResourceListProcessorFunc(Process)); err != nil {
 		os.Exit(1)
