@@ -36,6 +36,7 @@ func TestAgainstAPIServer(t *testing.T) {
 	t.Run("ControllersCreateAdmittedPods", func(t *testing.T) { controllersCreateAdmittedPods(t, c) })
 	t.Run("Day2ObjectsWithControllers", func(t *testing.T) { day2ObjectsWithControllers(t, c) })
 	t.Run("KEDAScaledObjectAdmitted", func(t *testing.T) { kedaScaledObjectAdmitted(t, c) })
+	t.Run("AutoscalingHandover", func(t *testing.T) { autoscalingHandover(t, c) })
 }
 
 func start(t *testing.T) *kubeapi.Cluster {

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 	"github.com/robustmq/robustmq-kpt/test/kubeapi"
@@ -119,6 +122,9 @@ func kedaScaledObjectAdmitted(t *testing.T, c *kubeapi.Cluster) {
 	require.NoError(t, err)
 	work := filepath.Join(t.TempDir(), "day2-keda")
 	require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "day2-autoscaled"), work))
+	// A variant in another namespace is a new cluster: its never-applied render goes, or the change check would
+	// compare against it (and refuse the namespace move).
+	require.NoError(t, os.RemoveAll(filepath.Join(work, "mq-day2")))
 	cluster := filepath.Join(work, "cluster.yaml")
 	b, err := os.ReadFile(cluster)
 	require.NoError(t, err)
@@ -145,4 +151,78 @@ func kedaScaledObjectAdmitted(t *testing.T, c *kubeapi.Cluster) {
 	res, err := c.Apply(ctx, "mq-day2-keda", objs)
 	require.NoError(t, err)
 	assert.Empty(t, res.Warnings)
+}
+
+// Turning autoscaling on for a running pool (docs/changes.md#autoscaling-on), on the real API server: the apply
+// removes spec.replicas and the pool falls below its count; after the documented handover (a second field
+// manager claims replicas) it keeps its pods.
+func autoscalingHandover(t *testing.T, c *kubeapi.Cluster) {
+	ctx := context.Background()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	cs := c.Clientset()
+	work := filepath.Join(t.TempDir(), "handover")
+	var autoscaling string
+	variant := func(ns string, autoscaled bool) []unstructured.Unstructured {
+		// One package per namespace, rendered twice: the second render is compared with the first, as in Git.
+		if !autoscaled {
+			require.NoError(t, os.RemoveAll(work))
+			require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "day2-autoscaled"), work))
+			require.NoError(t, os.RemoveAll(filepath.Join(work, "mq-day2")))
+		}
+		cluster := filepath.Join(work, "cluster.yaml")
+		b, err := os.ReadFile(cluster)
+		require.NoError(t, err)
+		s := strings.Replace(string(b), "  namespace: mq-day2\n", "  namespace: "+ns+"\n", 1)
+		if autoscaled {
+			k := strings.LastIndex(s, "      replicas: 3\n") // the broker pool's, after the core pool's
+			s = s[:k] + autoscaling + s[k+len("      replicas: 3\n"):]
+		} else {
+			i := strings.Index(s, "      autoscaling:\n")
+			j := strings.Index(s, "        scaleDownStabilizationSeconds: 600\n") + len("        scaleDownStabilizationSeconds: 600\n")
+			require.True(t, i > 0 && j > i)
+			autoscaling = s[i:j]
+			s = s[:i] + "      replicas: 3\n" + s[j:]
+		}
+		require.NoError(t, os.WriteFile(cluster, []byte(s), 0o644))
+		out, err := e2e.Render(work)
+		require.NoError(t, err, "%s", out)
+		if autoscaled {
+			assert.Contains(t, out, "hands its replicas to a HorizontalPodAutoscaler", "the change check warns")
+		}
+		return rendered(t, work)
+	}
+	brokerReplicas := func(ns string) int32 {
+		sts, err := cs.AppsV1().StatefulSets(ns).Get(ctx, "mq-day2-broker", metav1.GetOptions{})
+		require.NoError(t, err)
+		require.NotNil(t, sts.Spec.Replicas)
+		return *sts.Spec.Replicas
+	}
+	for _, handover := range []bool{false, true} {
+		ns := "t-handover-" + fmt.Sprint(handover)
+		for _, n := range []string{ns, "velero"} {
+			if _, err := cs.CoreV1().Namespaces().Get(ctx, n, metav1.GetOptions{}); err != nil {
+				c.RestrictedNamespace(t, n)
+			}
+		}
+		_, err := c.Apply(ctx, ns, variant(ns, false))
+		require.NoError(t, err)
+		require.Equal(t, int32(3), brokerReplicas(ns))
+		if handover {
+			_, err := cs.AppsV1().StatefulSets(ns).Patch(ctx, "mq-day2-broker", types.ApplyPatchType,
+				[]byte(`{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"mq-day2-broker"},"spec":{"replicas":3}}`),
+				metav1.PatchOptions{FieldManager: "handover-to-hpa"})
+			require.NoError(t, err)
+		}
+		_, err = c.Apply(ctx, ns, variant(ns, true))
+		require.NoError(t, err)
+		if !handover {
+			// Defaulted to 1 by the apply; the HPA may already have raised it to minReplicas (2).
+			assert.Less(t, brokerReplicas(ns), int32(3), "without the handover the apply drops the count")
+			continue
+		}
+		assert.Equal(t, int32(3), brokerReplicas(ns), "the handover keeps the count")
+		time.Sleep(5 * time.Second) // the HPA has seen the new StatefulSet; 3 is within its bounds, it keeps 3
+		assert.Equal(t, int32(3), brokerReplicas(ns))
+	}
 }
