@@ -21,8 +21,10 @@ func runtimeConfigClient(t *testing.T, ref string) {
 	var calls []string
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			t.Errorf("%s: %v", r.URL.Path, err)
+		if r.Method == http.MethodPost {
+			if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+				t.Errorf("%s: %v", r.URL.Path, err)
+			}
 		}
 		mu.Lock()
 		calls = append(calls, r.Method+" "+r.URL.Path)
@@ -33,6 +35,8 @@ func runtimeConfigClient(t *testing.T, ref string) {
 				t.Errorf("login with %v", body)
 			}
 			_, _ = w.Write([]byte(`{"code":0,"data":{"token":"t0k","expires_in":28800},"error":null}`))
+		case "/api/info":
+			_, _ = w.Write([]byte(`{"code":0,"data":{"meta":{"metadata":{"current_leader":1}}},"error":null}`))
 		case "/api/cluster/config/set":
 			if r.Header.Get("Authorization") != "Bearer t0k" || body["config_type"] != "KafkaDynamic" || body["config"] != `{"auto_create_topics_enable":true}` {
 				t.Errorf("set: %v %v", r.Header.Get("Authorization"), body)
@@ -65,7 +69,7 @@ func runtimeConfigClient(t *testing.T, ref string) {
 		ref, "runtime-config", "--url="+srv.URL, "--dir=/config", "--timeout=30s")
 	mu.Lock()
 	defer mu.Unlock()
-	if got := strings.Join(calls, ", "); got != "POST /api/v1/login, POST /api/cluster/config/set" {
+	if got := strings.Join(calls, ", "); got != "POST /api/v1/login, GET /api/info, POST /api/cluster/config/set" {
 		t.Fatalf("calls = %q", got)
 	}
 }

@@ -34,6 +34,7 @@ const (
 
 	PathLogin = "/api/v1/login"
 	PathSet   = "/api/cluster/config/set"
+	PathInfo  = "/api/info"
 
 	// codeOK is the `code` of a successful answer; handlers answer HTTP 200 with code 100 on errors.
 	codeOK = 0
@@ -74,12 +75,15 @@ type envelope struct {
 	Error string          `json:"error"`
 }
 
-// Apply logs in and posts every section in order. It retries a login or a post that gets no answer (connection
-// refused, DNS not yet resolvable, a non-200 status) until ctx ends, logs in again on 401 (token expired), and
-// stops at the first section RobustMQ refuses.
+// Apply logs in, waits until the meta Raft groups have leaders, and posts every section in order. It retries a
+// request that gets no answer (connection refused, DNS not yet resolvable, a non-200 status) until ctx ends, logs
+// in again on 401 (token expired), and stops at the first section RobustMQ refuses.
 func (c *Client) Apply(ctx context.Context, sections []Section) error {
 	token, err := c.login(ctx)
 	if err != nil {
+		return err
+	}
+	if err := c.waitForLeaders(ctx, token); err != nil {
 		return err
 	}
 	for _, s := range sections {
@@ -111,6 +115,45 @@ func (c *Client) Apply(ctx context.Context, sections []Section) error {
 	return nil
 }
 
+// waitForLeaders polls GET /api/info until every meta Raft group reports a leader. A set is stored in meta
+// (docs/robustmq.md §11.6), so on a cluster still forming it would be refused with code 100; a refusal after
+// this point is final. An answer without the openraft status (data.meta) counts as ready: the set decides.
+func (c *Client) waitForLeaders(ctx context.Context, token string) error {
+	for {
+		data, status, err := c.call(ctx, http.MethodGet, PathInfo, token, nil)
+		if status == http.StatusUnauthorized {
+			if token, err = c.login(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if err == nil {
+			var info struct {
+				Meta map[string]struct {
+					CurrentLeader *uint64 `json:"current_leader"`
+				} `json:"meta"`
+			}
+			_ = json.Unmarshal(data, &info)
+			var waiting []string
+			for group, st := range info.Meta {
+				if st.CurrentLeader == nil {
+					waiting = append(waiting, group)
+				}
+			}
+			if len(waiting) == 0 {
+				fmt.Fprintf(c.Log, "%s: every Raft group has a leader\n", PathInfo)
+				return nil
+			}
+			slices.Sort(waiting)
+			err = fmt.Errorf("no Raft leader yet for %s", strings.Join(waiting, ", "))
+		}
+		// Not ready yet, whatever the cause (code 100 included): retry until ctx ends.
+		if err := c.wait(ctx, PathInfo, err); err != nil {
+			return fmt.Errorf("wait for the cluster: %w", err)
+		}
+	}
+}
+
 func (c *Client) login(ctx context.Context) (string, error) {
 	body, err := json.Marshal(map[string]string{"username": c.Username, "password": c.Password})
 	if err != nil {
@@ -140,11 +183,22 @@ func (c *Client) login(ctx context.Context) (string, error) {
 // post sends one request and returns the answer's data. A transport error or a non-200 status is returned as a
 // plain error (retry); an answer with code != 0 as *Refused.
 func (c *Client) post(ctx context.Context, path, token string, body []byte) (json.RawMessage, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.URL, "/")+path, bytes.NewReader(body))
+	return c.call(ctx, http.MethodPost, path, token, body)
+}
+
+// call sends one request; body nil means a GET without a body.
+func (c *Client) call(ctx context.Context, method, path, token string, body []byte) (json.RawMessage, int, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.URL, "/")+path, rd)
 	if err != nil {
 		return nil, 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -38,11 +38,14 @@ type standIn struct {
 	downFor int
 	// expireAfter makes the token invalid after that many set calls (then 401), as an expired JWT.
 	expireAfter int
+	// leaderAfter is how many /api/info answers report a Raft group without a leader (a forming cluster).
+	leaderAfter int
 
 	mu      sync.Mutex
 	calls   int
 	logins  int
 	sets    int
+	infos   int
 	applied map[string]map[string]any
 }
 
@@ -57,6 +60,27 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	answer := func(code int, data any, msg string) {
 		w.Header().Set("Content-Type", "application/json")
 		require.NoError(s.t, json.NewEncoder(w).Encode(map[string]any{"code": code, "data": data, "error": msg}))
+	}
+	if r.URL.Path == runtimeconfig.PathInfo {
+		require.Equal(s.t, http.MethodGet, r.Method)
+		if r.Header.Get("Authorization") != "Bearer "+tokenFor(s.logins) {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		s.infos++
+		var leader any = 1
+		if s.infos <= s.leaderAfter {
+			leader = nil
+		}
+		// The openraft status per Raft group, as /api/info reports it (docs/robustmq.md §11.9).
+		answer(0, map[string]any{"cluster_name": "mq", "meta": map[string]any{
+			"metadata": map[string]any{"current_leader": 1, "current_term": 3},
+			"offset":   map[string]any{"current_leader": leader, "current_term": 1},
+		}}, "")
+		return
+	}
+	if s.infos == 0 && r.URL.Path == runtimeconfig.PathSet {
+		s.t.Errorf("a set before the client checked the Raft leaders")
 	}
 	if r.Method != http.MethodPost {
 		s.t.Errorf("%s %s: the API takes POST", r.Method, r.URL.Path)
@@ -162,7 +186,7 @@ func run(t *testing.T, url, dir, password string, timeout time.Duration) (int, s
 }
 
 func TestAppliesEverySectionAfterLogin(t *testing.T) {
-	s := &standIn{user: "admin", password: "s3cret", downFor: 3}
+	s := &standIn{user: "admin", password: "s3cret", downFor: 3, leaderAfter: 2}
 	code, log := run(t, serve(t, s), sectionsDir(t), "s3cret", 10*time.Second)
 	require.Equal(t, 0, code, log)
 	require.Equal(t, map[string]map[string]any{
@@ -170,6 +194,8 @@ func TestAppliesEverySectionAfterLogin(t *testing.T) {
 		"KafkaDynamic":       {"auto_create_topics_enable": false},
 	}, s.applied)
 	require.Contains(t, log, "retrying", "the first answers were 503")
+	require.Contains(t, log, "no Raft leader yet for offset", "it waited for the forming cluster")
+	require.Equal(t, 3, s.infos)
 	// Sections go in the fixed order of configkeys.RuntimeSections.
 	require.Less(t, strings.Index(log, "applied MqttOfflineMessage"), strings.Index(log, "applied KafkaDynamic"))
 }
