@@ -1,6 +1,7 @@
 // Command robustmq-cluster is a KRM function: it expands RobustMQCluster resources into the Kubernetes manifests
 // of a RobustMQ cluster. See README.md. With the first argument `helm-post-render` it is a Helm post-renderer
-// running the same Process (package helmpost).
+// running the same Process (package helmpost); with `runtime-config` it is the admin API client the
+// runtime-config Job runs (package runtimeconfig, docs/lifecycle.md).
 package main
 
 import (
@@ -9,14 +10,20 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/helmpost"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/runtimeconfig"
 )
 
 // version is set at build time (-X main.version=..., make/image.mk) from the VERSION file.
 var version = "dev"
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == helmpost.Command {
-		os.Exit(helmpost.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr, Process))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case helmpost.Command:
+			os.Exit(helmpost.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr, Process))
+		case runtimeconfig.Command:
+			os.Exit(runtimeconfig.Main(os.Args[2:], os.Getenv, os.Stderr))
+		}
 	}
 	if len(os.Args) > 1 {
 		os.Exit(flags(os.Args[1:], os.Stdout, os.Stderr))

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/lifecycle"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/manifests"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/monitoring"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
@@ -144,7 +145,7 @@ func render(src source, dir string) (fn.KubeObjects, fn.Results) {
 func build(c *topology.Cluster) ([]output.Object, error) {
 	var all []output.Object
 	for _, b := range []func(*topology.Cluster) ([]output.Object, error){
-		manifests.Build, networking.Build, monitoring.Build,
+		manifests.Build, networking.Build, monitoring.Build, lifecycle.Build,
 	} {
 		objs, err := b(c)
 		if err != nil {

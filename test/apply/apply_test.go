@@ -34,6 +34,9 @@ func TestAgainstAPIServer(t *testing.T) {
 	t.Run("BrokenManifestsAreRejected", func(t *testing.T) { brokenManifestsAreRejected(t, c) })
 	t.Run("UpgradesAndImmutableChanges", func(t *testing.T) { upgradesAndImmutableChanges(t, c) })
 	t.Run("ControllersCreateAdmittedPods", func(t *testing.T) { controllersCreateAdmittedPods(t, c) })
+	t.Run("Day2ObjectsWithControllers", func(t *testing.T) { day2ObjectsWithControllers(t, c) })
+	t.Run("KEDAScaledObjectAdmitted", func(t *testing.T) { kedaScaledObjectAdmitted(t, c) })
+	t.Run("AutoscalingHandover", func(t *testing.T) { autoscalingHandover(t, c) })
 }
 
 func start(t *testing.T) *kubeapi.Cluster {
@@ -55,6 +58,8 @@ func start(t *testing.T) *kubeapi.Cluster {
 	c.InstallCRDs(t, kubeapi.PrometheusOperatorCRDs(t)...)
 	c.InstallCRDs(t, kubeapi.CertManagerCRDs(t)...)
 	c.InstallCRDs(t, kubeapi.FluxCRDs(t)...)
+	c.InstallCRDs(t, kubeapi.VeleroCRDs(t)...)
+	c.InstallCRDs(t, kubeapi.KEDACRDs(t)...)
 	c.InstallCRDs(t, filepath.Join(root, "functions", "robustmq-cluster", "crd", "robustmq.io_robustmqclusters.yaml"))
 	return c
 }

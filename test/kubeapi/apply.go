@@ -298,6 +298,19 @@ func CertManagerCRDs(t testing.TB) []string {
 	return files
 }
 
+// VeleroCRDs returns Velero VELERO_VERSION's Schedule and Backup CRDs, config/crd/v1/bases in its Go module.
+func VeleroCRDs(t testing.TB) []string {
+	t.Helper()
+	dir := filepath.Join(moduleDir(t, "github.com/vmware-tanzu/velero", "VELERO_VERSION"), "config", "crd", "v1", "bases")
+	return []string{filepath.Join(dir, "velero.io_schedules.yaml"), filepath.Join(dir, "velero.io_backups.yaml")}
+}
+
+// KEDACRDs returns KEDA KEDA_VERSION's ScaledObject CRD, config/crd/bases in its Go module.
+func KEDACRDs(t testing.TB) []string {
+	t.Helper()
+	return []string{filepath.Join(moduleDir(t, "github.com/kedacore/keda/v2", "KEDA_VERSION"), "config", "crd", "bases", "keda.sh_scaledobjects.yaml")}
+}
+
 // FluxCRDs returns the GitRepository and Kustomization CRD files of Flux's source-controller and
 // kustomize-controller (FLUX_SOURCE_CONTROLLER_VERSION, FLUX_KUSTOMIZE_CONTROLLER_VERSION), config/crd/bases in
 // their Go modules.

@@ -60,6 +60,10 @@ var Controllers = []string{
 	"deployment-controller",
 	"replicaset-controller",
 	"garbage-collector-controller",
+	// The day-2 objects: the HPA of an autoscaled pool sets its StatefulSet's replicas; the runtime-config Job
+	// creates its pod (admitted under the restricted Pod Security Standard).
+	"horizontal-pod-autoscaler-controller",
+	"job-controller",
 }
 
 // Cluster is a running control plane. All processes stop in t.Cleanup.

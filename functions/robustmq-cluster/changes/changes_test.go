@@ -136,6 +136,14 @@ func TestCompare(t *testing.T) {
 		"broker scale-down": {split, edit(t, split, "replicas: 2, brokerIdStart: 101", "replicas: 1, brokerIdStart: 101"), []want{
 			{"scale-down", changes.Info, false, "broker", "replicas", "stops mq-broker-102"},
 		}},
+		"autoscaling on": {split, edit(t, split, "replicas: 2, brokerIdStart: 101}", "brokerIdStart: 101, autoscaling: {maxReplicas: 6}}"), []want{
+			{"autoscaling-on", changes.Warning, false, "broker", "autoscaling", "falls from 2 to 1 pod until the HPA raises it"},
+		}},
+		"autoscaling off": {edit(t, split, "replicas: 2, brokerIdStart: 101}", "brokerIdStart: 101, autoscaling: {maxReplicas: 6}}"), split, []want{
+			{"autoscaling-off", changes.Warning, false, "broker", "replicas", "is set to 2 pods, whatever the HPA runs now"},
+		}},
+		"autoscaled bounds": {edit(t, split, "replicas: 2, brokerIdStart: 101}", "brokerIdStart: 101, autoscaling: {maxReplicas: 6}}"),
+			edit(t, split, "replicas: 2, brokerIdStart: 101}", "brokerIdStart: 101, autoscaling: {minReplicas: 3, maxReplicas: 9}}"), nil},
 		"pool removed": {split, edit(t, split, "    - {name: broker, roles: [broker], replicas: 2, brokerIdStart: 101}\n", "", "  pools:", "  pools:\n    - {name: edge, roles: [broker], replicas: 1, brokerIdStart: 301}"), []want{
 			{"pool-removed", changes.Error, true, "broker", "spec.pools", "pruning deletes StatefulSet mq-broker and its 2 pods (broker ids 101–102) (renamed to edge?)"},
 			{"pool-added", changes.Info, false, "edge", "spec.pools", "new pool edge starts 1 pods (mq-edge-301, broker ids 301)"},
@@ -252,7 +260,7 @@ func TestDocAnchors(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "changes.md"))
 	require.NoError(t, err)
 	var anchors []string
-	for _, f := range []string{"changes.go", "pool.go"} {
+	for _, f := range []string{"changes.go", "pool.go", "autoscaling.go"} {
 		src, err := os.ReadFile(f)
 		require.NoError(t, err)
 		for _, m := range regexp.MustCompile(`docs/changes\.md#([a-z-]+)`).FindAllStringSubmatch(string(src), -1) {

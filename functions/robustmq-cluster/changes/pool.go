@@ -210,6 +210,9 @@ func immutable(base Finding, o, n *appsv1.StatefulSet) []Finding {
 // scale classifies replica changes: any change of the meta pool (Raft voters), and a scale-down of a pool
 // holding engine data, need approval; the rest is information.
 func scale(base Finding, o, n *appsv1.StatefulSet) []Finding {
+	if f, ok := hpaOwned(base, o, n); ok {
+		return f
+	}
 	or, nr := replicas(o), replicas(n)
 	if or == nr {
 		return nil

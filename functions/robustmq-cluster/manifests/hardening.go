@@ -44,3 +44,6 @@ func harden(spec *corev1.PodSpec, s *v1alpha1.Security) {
 		spec.Containers[i].SecurityContext = containerSecurityContext()
 	}
 }
+
+// Harden is harden for the workloads other builders add (the runtime-config Job).
+func Harden(spec *corev1.PodSpec, s *v1alpha1.Security) { harden(spec, s) }

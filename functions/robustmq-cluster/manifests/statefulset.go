@@ -63,6 +63,19 @@ func StatefulSet(c *topology.Cluster, p *topology.Pool, configHash string) *apps
 	if p.Stateful {
 		sts.Spec.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{dataClaim(p)}
 	}
+	// An autoscaled pool leaves replicas to its HPA: a value here would reset the count at every apply.
+	if p.Autoscaling != nil {
+		sts.Spec.Replicas = nil
+		sts.Annotations[naming.AnnotationReplicasOwner] = naming.ReplicasOwnerHPA
+	}
+	// Velero's file-system backup copies only the volumes a pod names: the data PVC, never the emptyDir logs.
+	if b := c.Spec.Backup; b != nil && b.Method == v1alpha1.BackupFileSystem && p.Stateful {
+		sts.Spec.Template.Annotations[naming.AnnotationVeleroBackupVolumes] = naming.DataVolume
+	}
+	// RobustMQ reads its certificate only at start-up (docs/robustmq.md §11.6): Reloader rolls the pods that mount it.
+	if *c.Spec.TLS.RollOnRenewal && c.TLSSecret != "" && p.Has(v1alpha1.RoleBroker) {
+		sts.Annotations[naming.AnnotationReloaderSecret] = c.TLSSecret
+	}
 	return sts
 }
 

@@ -92,6 +92,10 @@ func kubernetesRules(c *topology.Cluster) []monitoringv1.Rule {
 			continue
 		}
 		sts := p.StatefulSet
+		if p.Autoscaling != nil {
+			rules = append(rules, autoscaledPoolDegraded(c, p))
+			continue
+		}
 		rules = append(rules, rule(c, AlertPoolDegraded, severityWarning, "15m", map[string]string{naming.MetricLabelPool: p.Name},
 			fmt.Sprintf("kube_statefulset_status_replicas_ready%s < %d", selector(ns, "statefulset", sts), *p.Replicas),
 			"RobustMQ pool {{ $labels.statefulset }} runs below its desired replicas.",

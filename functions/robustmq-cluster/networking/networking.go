@@ -24,6 +24,15 @@ func Build(c *topology.Cluster) ([]output.Object, error) {
 		for _, np := range policies {
 			out = append(out, output.Object{File: "networkpolicy-" + np.kind + ".yaml", Object: np.NetworkPolicy})
 		}
+		// The runtime-config Job's policies sit with its other objects; the table lists the one on the
+		// cluster's pods (the table describes the cluster's pods).
+		rc := RuntimeConfigPolicies(c)
+		for _, np := range rc {
+			out = append(out, output.Object{File: RuntimeConfigDir + "networkpolicy-" + np.kind + ".yaml", Object: np.NetworkPolicy})
+		}
+		if len(rc) > 0 {
+			policies = append(policies, rc[1]) // the one on the target pool
+		}
 		out = append(out, output.Object{File: TableFile, Object: TableConfigMap(c, objects(policies))})
 	}
 	if cert := TLSCertificate(c); cert != nil {

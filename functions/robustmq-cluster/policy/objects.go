@@ -8,6 +8,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -255,6 +256,8 @@ func podSpecOf(o any) (*corev1.PodSpec, string, bool) {
 		return &t.Spec.Template.Spec, "spec.template.spec", true
 	case *corev1.Pod:
 		return &t.Spec, "spec", true
+	case *batchv1.Job:
+		return &t.Spec.Template.Spec, "spec.template.spec", true
 	}
 	return nil, "", false
 }

@@ -122,6 +122,7 @@ func (c *RobustMQCluster) Default() {
 	// Written explicitly: the code default depends on whether [runtime] is present (docs/robustmq.md §9).
 	defaultPtr(&s.Runtime.DefaultTopicPartitions, 1)
 	defaultPtr(&s.Runtime.DefaultTopicReplicas, min(2, s.engineReplicas()))
+	s.lifecycleDefaults()
 }
 
 func (im *Image) defaults(version string) {
@@ -136,6 +137,9 @@ func (im *Image) defaults(version string) {
 func (p *Pool) defaults(prof Profile, pools int) {
 	if len(p.Roles) == 0 {
 		p.Roles = []Role{RoleMeta, RoleBroker, RoleEngine}
+	}
+	if p.Autoscaling != nil {
+		p.Autoscaling.defaults(p, prof)
 	}
 	defaultPtr(&p.Replicas, prof.Replicas)
 	if pools == 1 {

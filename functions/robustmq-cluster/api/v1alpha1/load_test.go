@@ -83,7 +83,7 @@ func TestLoadRefuses(t *testing.T) {
 		// What RobustMQ would refuse at start-up, or the runtime when pulling.
 		"reserved port":          {`spec: {listeners: {kafka: {port: 58080}}}`, "spec.listeners.kafka.port"},
 		"u16 out of range":       {`spec: {extraConfig: {mqtt_runtime.system_monitor.os_cpu_check_interval_ms: -1}}`, "spec.extraConfig[mqtt_runtime.system_monitor.os_cpu_check_interval_ms]"},
-		"enum case":              {`spec: {extraConfig: {mqtt_runtime.schema.strategy: all}}`, "spec.extraConfig[mqtt_runtime.schema.strategy]"},
+		"enum case":              {`spec: {extraConfig: {llm_client.platform: Anthropic}}`, "spec.extraConfig[llm_client.platform]"},
 		"tag vs version":         {`spec: {image: {tag: v0.4.9}}`, "spec.image.tag"},
 		"tag characters":         {`spec: {image: {tag: "v0.4.11+build"}}`, "spec.image.tag"},
 		"registry scheme":        {`spec: {image: {registry: "https://ghcr.io"}}`, "spec.image.registry"},
@@ -119,7 +119,7 @@ func TestLoadAccepts(t *testing.T) {
 		"gpu":                    `spec: {pools: [{name: node, resources: {requests: {example.com/gpu: "1"}, limits: {example.com/gpu: "1"}}}]}`,
 		"source ranges on LB":    `spec: {service: {type: LoadBalancer, externalTrafficPolicy: Local, loadBalancerSourceRanges: [10.0.0.0/8, "2001:db8::/32"]}}`,
 		"except inside":          `spec: {networkPolicy: {clients: [{cidr: 10.0.0.0/8, except: [10.1.0.0/16]}]}}`,
-		"enum value":             `spec: {extraConfig: {mqtt_runtime.schema.strategy: Any, mqtt_runtime.slow_subscribe.delay_type: Whole}}`,
+		"enum value":             `spec: {extraConfig: {llm_client.platform: anthropic}}`,
 		"release tag suffix":     `spec: {image: {tag: v0.4.11-debug}}`,
 		"mirror with port":       `spec: {image: {registry: "mirror.example.com:5000", repository: team/robustmq}}`,
 		"explicit ports":         `spec: {listeners: {mqtt: {tcp: {port: 1}, tls: {port: 65535}}}}`,

@@ -87,6 +87,13 @@ type Spec struct {
 	// Only keys the pinned release reads are accepted; keys the function manages (ids, roles, ports, paths,
 	// credentials, TLS) are refused.
 	ExtraConfig map[string]ConfigValue `json:"extraConfig,omitempty"`
+
+	// RuntimeConfig applies the sections RobustMQ changes live through its admin API, with a Job and without a
+	// restart. Their keys are refused in extraConfig. Requires auth.admin.
+	RuntimeConfig *RuntimeConfig `json:"runtimeConfig,omitempty"`
+
+	// Backup renders a Velero Schedule for the cluster's objects and volumes.
+	Backup *Backup `json:"backup,omitempty"`
 }
 
 // ConfigValue is one server.toml value (string, number, boolean or list), checked against the key's type.
@@ -147,6 +154,8 @@ type Pool struct {
 	Resources  corev1.ResourceRequirements `json:"resources,omitempty"`
 	Storage    Storage                     `json:"storage,omitempty"`
 	Scheduling Scheduling                  `json:"scheduling,omitempty"`
+	// Autoscaling hands the replica count of a broker-only pool to a HorizontalPodAutoscaler.
+	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
 }
 
 type Storage struct {
@@ -253,6 +262,9 @@ type TLS struct {
 	SecretName string `json:"secretName,omitempty"`
 	// CertManager requests the certificate from cert-manager instead; the Secret is <cluster>-tls.
 	CertManager *CertManager `json:"certManager,omitempty"`
+	// RollOnRenewal rolls the broker pods when the TLS Secret changes, through the Stakater Reloader annotation
+	// (Reloader must run in the cluster). RobustMQ reads its certificate only at start-up. Default: false.
+	RollOnRenewal *bool `json:"rollOnRenewal,omitempty"`
 }
 
 type CertManager struct {
@@ -261,6 +273,9 @@ type CertManager struct {
 	ExtraDNSNames []string         `json:"extraDNSNames,omitempty"`
 	Duration      *metav1.Duration `json:"duration,omitempty"`
 	RenewBefore   *metav1.Duration `json:"renewBefore,omitempty"`
+	// ExpiryAlerts renders a PrometheusRule on cert-manager's certificate metrics (expiry, not ready), when
+	// monitoring and the Prometheus Operator are on. Default: false.
+	ExpiryAlerts *bool `json:"expiryAlerts,omitempty"`
 }
 
 // The cert-manager issuer kinds an IssuerRef may name.

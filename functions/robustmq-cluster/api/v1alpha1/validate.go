@@ -88,6 +88,7 @@ func (c *RobustMQCluster) Validate() field.ErrorList {
 	errs = append(errs, validateExtraConfig(spec.Child("extraConfig"), s.ExtraConfig)...)
 	errs = append(errs, c.validateKubernetes()...)
 	errs = append(errs, c.validateRobustMQ()...)
+	errs = append(errs, c.validateLifecycle(spec)...)
 	return errs
 }
 
@@ -179,6 +180,7 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(pp.Child("storage", "size"), q.String(), "must be positive"))
 		}
 		errs = append(errs, pool.Scheduling.validate(pp.Child("scheduling"))...)
+		errs = append(errs, pool.validateAutoscaling(pp)...)
 	}
 	if len(metaPools) > 1 {
 		errs = append(errs, field.Invalid(p, metaPools, "exactly one pool may carry the meta role, so that its PodDisruptionBudget can protect the whole Raft quorum"))
@@ -339,6 +341,10 @@ func validateExtraConfig(p *field.Path, extra map[string]ConfigValue) field.Erro
 		}
 		if owner, managed := configkeys.Managed[k]; managed {
 			errs = append(errs, field.Forbidden(kp, fmt.Sprintf("%q is managed by the function (%s)", k, owner)))
+			continue
+		}
+		if rs, live := configkeys.RuntimeSectionOf(k); live {
+			errs = append(errs, field.Forbidden(kp, runtimeKeyInFile(k, rs)))
 			continue
 		}
 		var v any
