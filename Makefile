@@ -24,7 +24,7 @@ render: ## Render packages/robustmq into $(OUT)/robustmq with the real kpt fn re
 	hack/render.sh $(OUT)/robustmq
 	@echo "rendered manifests: $(OUT)/robustmq/robustmq/"
 
-test: ## Run every test: unit, golden, kpt/kustomize end-to-end, real API server, promtool, images
+test: ## Run every test: unit, golden, kpt/kustomize end-to-end, real API server, simulated-node rollouts, promtool, images
 	$(GO) test ./... -count=1 -timeout 30m
 
 unit: ## Run the fast tests only (no external tools)
@@ -33,8 +33,8 @@ unit: ## Run the fast tests only (no external tools)
 e2e: ## Run the end-to-end tests only (kpt, kustomize, API server, promtool, images)
 	$(GO) test ./test/... -count=1 -timeout 30m
 
-tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kustomize, promtool)
-	hack/tools.sh etcd kube-apiserver kube-controller-manager kustomize promtool
+tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kustomize, promtool)
+	hack/tools.sh etcd kube-apiserver kube-controller-manager kube-scheduler kwok kustomize promtool
 
 # The SDK's golden helper reports every file it rewrites as a failure, so the first pass may fail; the second
 # pass must be clean. Read the diff before committing.
