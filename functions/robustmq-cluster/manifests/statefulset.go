@@ -48,7 +48,8 @@ func StatefulSet(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool, configHash strin
 			Selector:            &metav1.LabelSelector{MatchLabels: n.PoolSelector(p.Name)},
 			ServiceName:         n.HeadlessService(p.Name),
 			PodManagementPolicy: policy,
-			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
+			UpdateStrategy:      updateStrategy(p),
+			MinReadySeconds:     *p.Rollout.MinReadySeconds,
 			// Raft and engine data outlive a scale-down: removing a node from Raft is an explicit admin call.
 			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
 				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
@@ -67,6 +68,15 @@ func StatefulSet(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool, configHash strin
 		sts.Spec.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{dataClaim(n, p)}
 	}
 	return sts
+}
+
+// updateStrategy rolls one pod at a time from the highest ordinal, held at the canary partition if one is set.
+func updateStrategy(p *v1alpha1.Pool) appsv1.StatefulSetUpdateStrategy {
+	s := appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType}
+	if part, mu := p.KubernetesPartition(), p.Rollout.MaxUnavailable; part != nil || mu != nil {
+		s.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{Partition: part, MaxUnavailable: mu}
+	}
+	return s
 }
 
 // stateful pools keep Raft state (meta) or segments (engine) and need a PVC; a broker-only pool keeps only local
@@ -269,10 +279,10 @@ func volumes(c *v1alpha1.RobustMQCluster, p *v1alpha1.Pool) []corev1.Volume {
 			LocalObjectReference: corev1.LocalObjectReference{Name: n.ConfigMap(p.Name)},
 			DefaultMode:          ptr.To(int32(0o444)),
 		}}},
-		{Name: volumeLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: volumeLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: p.Storage.LogsSize}}},
 	}
 	if !stateful(p) {
-		vols = append(vols, corev1.Volume{Name: DataVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		vols = append(vols, corev1.Volume{Name: DataVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: p.Storage.LocalDataSize}}})
 	}
 	if secret := tlsSecret(c); secret != "" && p.Has(v1alpha1.RoleBroker) {
 		vols = append(vols, corev1.Volume{Name: volumeTLS, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
