@@ -12,8 +12,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/yaml"
 )
 
@@ -133,6 +135,9 @@ func (c *Cluster) startNodes(t testing.TB, opts Nodes, kwokBin, schedulerBin str
 		if _, err := c.clientset.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("kubeapi: create node %s: %v", name, err)
 		}
+		if err := c.setNodeCapacity(ctx, name); err != nil {
+			t.Fatalf("kubeapi: %v", err)
+		}
 	}
 	c.WaitFor(t, time.Minute, "fake nodes ready", func(ctx context.Context) (bool, error) {
 		nodes, err := c.clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: FakeNodeLabel + "=fake"})
@@ -148,6 +153,28 @@ func (c *Cluster) startNodes(t testing.TB, opts Nodes, kwokBin, schedulerBin str
 			}
 		}
 		return ready == len(opts.NodeNames()), nil
+	})
+}
+
+// NodeCapacity is what every fake Node offers. kwok's node-initialize stage keeps a capacity that is already set,
+// and its default has no ephemeral-storage, so pods that request it (as the rendered ones do) would never fit.
+var NodeCapacity = corev1.ResourceList{
+	corev1.ResourceCPU:              resource.MustParse("32"),
+	corev1.ResourceMemory:           resource.MustParse("128Gi"),
+	corev1.ResourceEphemeralStorage: resource.MustParse("200Gi"),
+	corev1.ResourcePods:             resource.MustParse("110"),
+}
+
+// setNodeCapacity writes NodeCapacity into the Node's status, whether or not kwok has initialised it yet.
+func (c *Cluster) setNodeCapacity(ctx context.Context, name string) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		n, err := c.clientset.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		n.Status.Capacity, n.Status.Allocatable = NodeCapacity.DeepCopy(), NodeCapacity.DeepCopy()
+		_, err = c.clientset.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+		return err
 	})
 }
 

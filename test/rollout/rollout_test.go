@@ -29,6 +29,12 @@ import (
 // controllers' waiting is observable, short enough for a quick suite.
 const readyDelay = 2 * time.Second
 
+// minReady is the rollout.minReadySeconds the suite sets on every pool, in place of the 30 s / 10 s defaults, to
+// keep the suite short; the waiting it causes is what configChangeRolls measures.
+const minReady = 3 * time.Second
+
+var rolloutLine = fmt.Sprintf("      rollout: {minReadySeconds: %d}\n", int(minReady.Seconds()))
+
 // Pools of the prod-ha blueprint: StatefulSet mq-prod-<pool>, ordinals from brokerIdStart.
 const (
 	metaStart, brokerStart, engineStart = 1, 101, 201
@@ -44,6 +50,7 @@ func TestRollouts(t *testing.T) {
 	t.Run("MetaPoolComesUpOrderedReady", func(t *testing.T) { metaComesUpOrderedReady(t, p) })
 	t.Run("PodsSpreadOverZones", func(t *testing.T) { podsSpreadOverZones(t, p) })
 	t.Run("ConfigChangeRollsOneAtATimeFromTheTop", func(t *testing.T) { configChangeRolls(t, p) })
+	t.Run("PartitionRollsOnlyTheCanaries", func(t *testing.T) { partitionRollsOnlyCanaries(t, p) })
 	t.Run("PDBRefusesASecondMetaEviction", func(t *testing.T) { pdbRefusesSecondEviction(t, p) })
 	t.Run("ScaleDownKeepsPVCs", func(t *testing.T) { scaleDownKeepsPVCs(t, p) })
 	t.Run("BrokerPoolScalesUpAndDown", func(t *testing.T) { brokerScales(t, p) })
@@ -74,6 +81,10 @@ func deploy(t *testing.T, c *kubeapi.Cluster, ns string) *pkg {
 		}
 	})
 	p.edit(t, "  namespace: robustmq\n", "  namespace: "+ns+"\n")
+	for _, start := range []int{metaStart, brokerStart, engineStart} {
+		line := fmt.Sprintf("      brokerIdStart: %d\n", start)
+		p.edit(t, line, line+rolloutLine)
+	}
 	for _, pool := range []string{"meta", "broker", "engine"} {
 		p.pods[pool] = watchPods(t, c.Clientset(), ns, "app.kubernetes.io/instance=mq-prod,app.kubernetes.io/component="+pool)
 	}
@@ -241,10 +252,8 @@ func configChangeRolls(t *testing.T, p *pkg) {
 		assert.Equal(t, descending(n, start), ordinals(filter(steps, "deleting")), "%s rolls from the highest ordinal:\n%s", pool, dump(steps))
 		assert.Equal(t, 1, maxDown(steps, podNames(pool, ascending(n, start))), "%s: one pod down at a time:\n%s", pool, dump(steps))
 		assert.NotEqual(t, before, sts.Status.CurrentRevision)
-		if pool == "meta" {
-			minReady := time.Duration(sts.Spec.MinReadySeconds) * time.Second
-			checkMinReady(t, steps, minReady)
-		}
+		assert.Equal(t, int32(minReady.Seconds()), sts.Spec.MinReadySeconds, "rollout.minReadySeconds reaches the StatefulSet")
+		checkMinReady(t, steps, minReady)
 	}
 }
 
@@ -377,6 +386,7 @@ func thirdZoneRequired(t *testing.T, c *kubeapi.Cluster) {
 	c.RestrictedNamespace(t, ns)
 	p := &pkg{c: c, ns: ns, dir: dir, pods: map[string]*recorder{}}
 	p.edit(t, "  namespace: robustmq\n", "  namespace: "+ns+"\n")
+	p.edit(t, "      brokerIdStart: 1\n", "      brokerIdStart: 1\n"+rolloutLine)
 	p.apply(t)
 	c.WaitFor(t, 2*time.Minute, "mq-prod-meta-3 unschedulable", func(ctx context.Context) (bool, error) {
 		pod, err := cs.CoreV1().Pods(ns).Get(ctx, "mq-prod-meta-3", metav1.GetOptions{})
@@ -429,4 +439,75 @@ func describe(c *kubeapi.Cluster, ns string) string {
 		}
 	}
 	return b.String()
+}
+
+// podRevisions maps each pod of the pool to its controller-revision-hash.
+func (p *pkg) podRevisions(t *testing.T, pool string) map[string]string {
+	t.Helper()
+	pods, err := p.c.Clientset().CoreV1().Pods(p.ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=" + pool})
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, pod := range pods.Items {
+		out[pod.Name] = pod.Labels[appsv1.ControllerRevisionHashLabelKey]
+	}
+	return out
+}
+
+// rollout.partition is a broker_id: with partition 3 on meta (1-3) only mq-prod-meta-3 takes a config change,
+// with 202 on engine (201-203) only 202 and 203 do; the others keep the old revision, also after the canaries
+// have been Ready for longer than a roll step, until the partition is removed. A partition written to the
+// StatefulSet as the broker_id itself would hold every engine pod back.
+func partitionRollsOnlyCanaries(t *testing.T, p *pkg) {
+	withPartition := func(part int) string {
+		return fmt.Sprintf("      rollout: {minReadySeconds: %d, partition: %d}\n", int(minReady.Seconds()), part)
+	}
+	metaAt, engineAt := "      brokerIdStart: 1\n", "      brokerIdStart: 201\n"
+	p.edit(t, metaAt+rolloutLine, metaAt+withPartition(3))
+	p.edit(t, engineAt+rolloutLine, engineAt+withPartition(202))
+	p.edit(t, "    format: json\n", "    format: text\n")
+	p.apply(t)
+
+	held := func(pool string, updated int32) *appsv1.StatefulSet {
+		var sts *appsv1.StatefulSet
+		p.c.WaitFor(t, 2*time.Minute, fmt.Sprintf("%s: %d canary pod(s) updated and available", pool, updated), func(ctx context.Context) (bool, error) {
+			var err error
+			sts, err = p.c.Clientset().AppsV1().StatefulSets(p.ns).Get(ctx, "mq-prod-"+pool, metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			s := sts.Status
+			return s.ObservedGeneration >= sts.Generation && s.UpdateRevision != s.CurrentRevision &&
+				s.UpdatedReplicas == updated && s.AvailableReplicas == *sts.Spec.Replicas, nil
+		})
+		return sts
+	}
+	check := func(sts *appsv1.StatefulSet, pool string, canaries map[string]bool) {
+		t.Helper()
+		for pod, rev := range p.podRevisions(t, pool) {
+			want := sts.Status.CurrentRevision
+			if canaries[pod] {
+				want = sts.Status.UpdateRevision
+			}
+			assert.Equal(t, want, rev, "revision of %s", pod)
+		}
+	}
+	meta, engine := held("meta", 1), held("engine", 2)
+	require.Equal(t, int32(1), *engine.Spec.UpdateStrategy.RollingUpdate.Partition, "partition 202 counts from ordinals.start 201")
+	metaCanaries := map[string]bool{"mq-prod-meta-3": true}
+	engineCanaries := map[string]bool{"mq-prod-engine-202": true, "mq-prod-engine-203": true}
+	check(meta, "meta", metaCanaries)
+	check(engine, "engine", engineCanaries)
+	// Longer than a roll step: a controller that ignored the partition would have replaced the next pod by now.
+	time.Sleep(2 * (readyDelay + minReady))
+	check(meta, "meta", metaCanaries)
+	check(engine, "engine", engineCanaries)
+
+	mark := p.pods["meta"].len()
+	p.edit(t, metaAt+withPartition(3), metaAt+rolloutLine)
+	p.edit(t, engineAt+withPartition(202), engineAt+rolloutLine)
+	p.apply(t)
+	p.waitRolledOut(t, "meta")
+	p.waitRolledOut(t, "engine")
+	steps := p.pods["meta"].since(mark)
+	assert.Equal(t, []int{2, 1}, ordinals(filter(steps, "deleting")), "the rest rolls once the partition is removed:\n%s", dump(steps))
 }
