@@ -50,6 +50,8 @@ type Options struct {
 	AuthorizationMode string
 	// ExtraAPIServerArgs are appended to the kube-apiserver command line.
 	ExtraAPIServerArgs []string
+	// ExtraControllerManagerArgs are appended to the kube-controller-manager command line.
+	ExtraControllerManagerArgs []string
 	// Nodes, if set, also starts kube-scheduler and kwok with fake Nodes (see Nodes); it implies
 	// ControllerManager.
 	Nodes *Nodes
@@ -192,15 +194,16 @@ func Start(t testing.TB, opts Options) *Cluster {
 			// kwok reports it Ready, as on a real cluster.
 			controllers = append(append([]string(nil), controllers...), "node-lifecycle-controller")
 		}
-		startProcess(t, dir, "kube-controller-manager", bins[2],
-			"--kubeconfig="+c.Kubeconfig,
-			"--controllers="+strings.Join(controllers, ","),
+		cmArgs := []string{
+			"--kubeconfig=" + c.Kubeconfig,
+			"--controllers=" + strings.Join(controllers, ","),
 			"--leader-elect=false",
 			"--use-service-account-credentials=false",
 			"--secure-port=0",
-			"--service-account-private-key-file="+saKey,
-			"--root-ca-file="+certFile,
-		)
+			"--service-account-private-key-file=" + saKey,
+			"--root-ca-file=" + certFile,
+		}
+		startProcess(t, dir, "kube-controller-manager", bins[2], append(cmArgs, opts.ExtraControllerManagerArgs...)...)
 	}
 	if opts.Nodes != nil {
 		c.startNodes(t, opts.Nodes.withDefaults(), bins[4], bins[3]) // kwok, kube-scheduler

@@ -54,7 +54,50 @@ func TestRollouts(t *testing.T) {
 	t.Run("PDBRefusesASecondMetaEviction", func(t *testing.T) { pdbRefusesSecondEviction(t, p) })
 	t.Run("ScaleDownKeepsPVCs", func(t *testing.T) { scaleDownKeepsPVCs(t, p) })
 	t.Run("BrokerPoolScalesUpAndDown", func(t *testing.T) { brokerScales(t, p) })
+	t.Run("MaxUnavailableIsDroppedWithoutTheGate", func(t *testing.T) { maxUnavailableDropped(t, p) })
 	t.Run("ThirdMetaPodWaitsForAThirdZone", func(t *testing.T) { thirdZoneRequired(t, c) })
+}
+
+var (
+	brokerRollout           = "      brokerIdStart: 101\n" + rolloutLine
+	brokerMaxUnavailableTwo = fmt.Sprintf("      brokerIdStart: 101\n      rollout: {minReadySeconds: %d, maxUnavailable: 2}\n", int(minReady.Seconds()))
+)
+
+// Without the MaxUnavailableStatefulSet feature gate (beta, off by default in v1.36) the API server drops
+// rollout.maxUnavailable from the StatefulSet, as docs/operations.md says.
+func maxUnavailableDropped(t *testing.T, p *pkg) {
+	p.edit(t, brokerRollout, brokerMaxUnavailableTwo)
+	p.apply(t)
+	ru := p.sts(t, "broker").Spec.UpdateStrategy.RollingUpdate
+	assert.True(t, ru == nil || ru.MaxUnavailable == nil, "maxUnavailable dropped without the gate: %+v", ru)
+	p.edit(t, brokerMaxUnavailableTwo, brokerRollout)
+	p.apply(t)
+}
+
+// With the MaxUnavailableStatefulSet gate on kube-apiserver and kube-controller-manager, a broker pool with
+// rollout.maxUnavailable: 2 replaces two pods at a time; the meta pool still rolls one at a time.
+func TestMaxUnavailableWithTheFeatureGate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no control plane")
+	}
+	gate := []string{"--feature-gates=MaxUnavailableStatefulSet=true"}
+	c := kubeapi.Start(t, kubeapi.Options{Nodes: &kubeapi.Nodes{ReadyDelay: readyDelay},
+		ExtraAPIServerArgs: gate, ExtraControllerManagerArgs: gate})
+	p := deploy(t, c, "roll-gate",
+		[2]string{brokerRollout, brokerMaxUnavailableTwo},
+		[2]string{"      replicas: 2\n      brokerIdStart: 101\n", "      replicas: 4\n      brokerIdStart: 101\n"})
+	ru := p.sts(t, "broker").Spec.UpdateStrategy.RollingUpdate
+	require.True(t, ru != nil && ru.MaxUnavailable != nil, "the gate keeps maxUnavailable on the StatefulSet")
+	require.Equal(t, "2", ru.MaxUnavailable.String())
+	marks := map[string]int{"broker": p.pods["broker"].len(), "meta": p.pods["meta"].len()}
+	p.edit(t, "    format: json\n", "    format: text\n")
+	p.apply(t)
+	p.waitRolledOut(t, "broker")
+	p.waitRolledOut(t, "meta")
+	broker := p.pods["broker"].since(marks["broker"])
+	assert.Equal(t, 2, maxDown(broker, podNames("broker", ascending(4, brokerStart))), "two broker pods at a time:\n%s", dump(broker))
+	meta := p.pods["meta"].since(marks["meta"])
+	assert.Equal(t, 1, maxDown(meta, podNames("meta", ascending(3, metaStart))), "meta still one at a time:\n%s", dump(meta))
 }
 
 // pkg is a rendered copy of the prod-ha blueprint applied in one namespace, with a recorder per pool that
@@ -67,7 +110,9 @@ type pkg struct {
 	t0   time.Time
 }
 
-func deploy(t *testing.T, c *kubeapi.Cluster, ns string) *pkg {
+// deploy applies the blueprint with rollout.minReadySeconds = minReady on every pool and the further cluster.yaml
+// edits (from, to), and waits until every pool is rolled out.
+func deploy(t *testing.T, c *kubeapi.Cluster, ns string, edits ...[2]string) *pkg {
 	t.Helper()
 	root, err := e2e.Root()
 	require.NoError(t, err)
@@ -84,6 +129,9 @@ func deploy(t *testing.T, c *kubeapi.Cluster, ns string) *pkg {
 	for _, start := range []int{metaStart, brokerStart, engineStart} {
 		line := fmt.Sprintf("      brokerIdStart: %d\n", start)
 		p.edit(t, line, line+rolloutLine)
+	}
+	for _, e := range edits {
+		p.edit(t, e[0], e[1])
 	}
 	for _, pool := range []string{"meta", "broker", "engine"} {
 		p.pods[pool] = watchPods(t, c.Clientset(), ns, "app.kubernetes.io/instance=mq-prod,app.kubernetes.io/component="+pool)
