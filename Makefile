@@ -25,7 +25,7 @@ render: ## Render packages/robustmq into $(OUT)/robustmq with the real kpt fn re
 	hack/render.sh $(OUT)/robustmq
 	@echo "rendered manifests: $(OUT)/robustmq/robustmq/"
 
-test: ## Run every test: unit, golden, kpt/kustomize end-to-end, real API server, promtool, images
+test: ## Run every test: unit, golden, kpt/kustomize end-to-end, real API server, simulated-node rollouts, promtool, images
 	$(GO) test ./... -count=1 -timeout 30m
 
 unit: ## Run every unit, invariant and golden test; no external tool, under a minute (go test -short)
@@ -34,8 +34,8 @@ unit: ## Run every unit, invariant and golden test; no external tool, under a mi
 e2e: ## Run the end-to-end tests only (kpt, kustomize, API server, promtool, images)
 	$(GO) test ./test/... -count=1 -timeout 30m
 
-tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kustomize, promtool, helm3, helm4, registry)
-	hack/tools.sh etcd kube-apiserver kube-controller-manager kustomize promtool helm3 helm4 registry
+tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kustomize, promtool, helm3, helm4, registry)
+	hack/tools.sh etcd kube-apiserver kube-controller-manager kube-scheduler kwok kustomize promtool helm3 helm4 registry
 
 HELM_PLUGIN_DIR := $(OUT)/helm-plugin
 PLUGIN_GOOS ?= $(shell $(GO) env GOOS)

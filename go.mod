@@ -20,6 +20,7 @@ require (
 
 require (
 	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2 // indirect
 	k8s.io/apiextensions-apiserver v0.37.2 // indirect
 )
 

@@ -2,7 +2,7 @@
 # hack/tools.sh <tool>... builds (once) and prints the absolute path of each tool,
 # one line per argument, in argument order. Build logs go to stderr only.
 #
-# Tools: etcd kube-apiserver kube-controller-manager kustomize promtool helm3 helm4 registry
+# Tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok kustomize promtool helm3 helm4 registry
 # Versions come from hack/versions.env; binaries are cached as <tool>-<version>
 # under ${ROBUSTMQ_KPT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/robustmq-kpt/tools},
 # so bumping a pin rebuilds. Everything is built from the Go module proxy.
@@ -22,14 +22,15 @@ export GOWORK=off CGO_ENABLED=0
 log() { echo "tools.sh: $*" >&2; }
 
 usage() {
-  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kustomize|promtool|helm3|helm4|registry}..." >&2
+  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|kustomize|promtool|helm3|helm4|registry}..." >&2
   exit 2
 }
 
 version_of() {
   case $1 in
     etcd) echo "$ETCD_VERSION" ;;
-    kube-apiserver | kube-controller-manager) echo "$KUBERNETES_VERSION" ;;
+    kube-apiserver | kube-controller-manager | kube-scheduler) echo "$KUBERNETES_VERSION" ;;
+    kwok) echo "$KWOK_VERSION" ;;
     kustomize) echo "$KUSTOMIZE_VERSION" ;;
     promtool) echo "$PROMTOOL_VERSION" ;;
     helm3) echo "$HELM3_VERSION" ;;
@@ -57,10 +58,10 @@ build_etcd() { # $1 = output dir
   )
 }
 
-# kube-apiserver and kube-controller-manager come from one throwaway module that
+# kube-apiserver, kube-controller-manager and kube-scheduler come from one throwaway module that
 # requires k8s.io/kubernetes and replaces its ./staging modules with published
 # k8s.io/<module> v0.<minor>.<patch> (go install refuses modules with replaces).
-build_kube() { # $1 = output dir; builds both binaries (the second is nearly free)
+build_kube() { # $1 = output dir; builds all three binaries (they share nearly every package)
   local out=$1 mod gomod pub major minor ldflags v
   v=$KUBERNETES_VERSION
   mod=$(newtmp)
@@ -89,9 +90,10 @@ build_kube() { # $1 = output dir; builds both binaries (the second is nearly fre
     for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
       ldflags+=" -X $p.gitVersion=$v -X $p.gitMajor=$major -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
     done
-    log "building kube-apiserver and kube-controller-manager $v (cold: ~10-20 min on 2 cores)"
+    log "building kube-apiserver, kube-controller-manager and kube-scheduler $v (cold: ~10-20 min on 2 cores)"
     go build -trimpath -ldflags "$ldflags" -o "$out/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager >&2
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler >&2
   )
 }
 
@@ -131,6 +133,7 @@ ensure() {
         kube-*) build_kube "$out" ;;
         kustomize) build_goinstall "$out" kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" ;;
         promtool) build_goinstall "$out" promtool "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" ;;
+        kwok) build_goinstall "$out" kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ;;
         # The -X flags are those of Helm's own Makefile: `helm version` reports the version, and Helm 3's offline
         # Kubernetes version (helm template, lint; checked against a chart's kubeVersion) is that of its
         # client-go, not 1.20.

@@ -69,6 +69,8 @@ func toolInDir(dir, tool string) (string, error) {
 		"etcd":                    "ETCD_VERSION",
 		"kube-apiserver":          "KUBERNETES_VERSION",
 		"kube-controller-manager": "KUBERNETES_VERSION",
+		"kube-scheduler":          "KUBERNETES_VERSION",
+		"kwok":                    "KWOK_VERSION",
 		"kustomize":               "KUSTOMIZE_VERSION",
 		"promtool":                "PROMTOOL_VERSION",
 		"helm3":                   "HELM3_VERSION",

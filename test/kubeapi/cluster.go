@@ -1,10 +1,12 @@
 // Package kubeapi runs a real Kubernetes control plane (etcd, kube-apiserver and
 // optionally kube-controller-manager) as child processes on 127.0.0.1 for tests.
 //
-// There is no kubelet, scheduler or kube-proxy: objects are validated and admitted
-// exactly as on a real cluster (strict field validation, PodSecurity, RBAC), and
-// controllers create pods/PVCs/EndpointSlices, but pods only become Ready when a
-// test marks them so through the status subresource (see MarkPodsReady).
+// By default there is no kubelet, scheduler or kube-proxy: objects are validated and
+// admitted exactly as on a real cluster (strict field validation, PodSecurity, RBAC),
+// and controllers create pods/PVCs/EndpointSlices, but pods only become Ready when a
+// test marks them so through the status subresource (see MarkPodsReady). With
+// Options.Nodes, kube-scheduler and kwok join: pods are scheduled onto fake Nodes in
+// several zones and kwok plays their kubelets (see Nodes).
 //
 // Binaries come from $KUBE_TOOLS_DIR or are built by hack/tools.sh. If they cannot
 // be found or built, Start fails the test (internal/testenv: no silent skips).
@@ -48,6 +50,11 @@ type Options struct {
 	AuthorizationMode string
 	// ExtraAPIServerArgs are appended to the kube-apiserver command line.
 	ExtraAPIServerArgs []string
+	// ExtraControllerManagerArgs are appended to the kube-controller-manager command line.
+	ExtraControllerManagerArgs []string
+	// Nodes, if set, also starts kube-scheduler and kwok with fake Nodes (see Nodes); it implies
+	// ControllerManager.
+	Nodes *Nodes
 }
 
 // Controllers run by kube-controller-manager when Options.ControllerManager is
@@ -87,8 +94,14 @@ const adminToken = "robustmq-kpt-admin-token"
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
 	tools := []string{"etcd", "kube-apiserver"}
+	if opts.Nodes != nil {
+		opts.ControllerManager = true
+	}
 	if opts.ControllerManager {
 		tools = append(tools, "kube-controller-manager")
+	}
+	if opts.Nodes != nil {
+		tools = append(tools, "kube-scheduler", "kwok")
 	}
 	bins, err := FindTools(tools...)
 	if err != nil {
@@ -176,15 +189,25 @@ func Start(t testing.TB, opts Options) *Cluster {
 	c.mapper = newMapper(c.clientset.Discovery())
 
 	if opts.ControllerManager {
-		startProcess(t, dir, "kube-controller-manager", bins[2],
-			"--kubeconfig="+c.Kubeconfig,
-			"--controllers="+strings.Join(Controllers, ","),
+		controllers := Controllers
+		if opts.Nodes != nil {
+			// The NodeLifecycle controller lifts the not-ready taint that admission puts on every new Node once
+			// kwok reports it Ready, as on a real cluster.
+			controllers = append(append([]string(nil), controllers...), "node-lifecycle-controller")
+		}
+		cmArgs := []string{
+			"--kubeconfig=" + c.Kubeconfig,
+			"--controllers=" + strings.Join(controllers, ","),
 			"--leader-elect=false",
 			"--use-service-account-credentials=false",
 			"--secure-port=0",
-			"--service-account-private-key-file="+saKey,
-			"--root-ca-file="+certFile,
-		)
+			"--service-account-private-key-file=" + saKey,
+			"--root-ca-file=" + certFile,
+		}
+		startProcess(t, dir, "kube-controller-manager", bins[2], append(cmArgs, opts.ExtraControllerManagerArgs...)...)
+	}
+	if opts.Nodes != nil {
+		c.startNodes(t, opts.Nodes.withDefaults(), bins[4], bins[3]) // kwok, kube-scheduler
 	}
 	return c
 }
@@ -219,6 +242,12 @@ type process struct {
 
 func startProcess(t testing.TB, dir, name, bin string, args ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, dir, name, bin, nil, args...)
+}
+
+// startProcessEnv is startProcess with env added to the test's environment.
+func startProcessEnv(t testing.TB, dir, name, bin string, env []string, args ...string) *process {
+	t.Helper()
 	logPath := filepath.Join(dir, name+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -226,6 +255,9 @@ func startProcess(t testing.TB, dir, name, bin string, args ...string) *process 
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group so that stop reaches any grandchildren; SIGKILL if the
 	// test binary dies without running cleanups (Pdeathsig fires when the OS

@@ -45,7 +45,8 @@ func StatefulSet(c *topology.Cluster, p *topology.Pool, configHash string) *apps
 			Selector:            &metav1.LabelSelector{MatchLabels: p.Selector()},
 			ServiceName:         p.HeadlessService,
 			PodManagementPolicy: policy,
-			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
+			UpdateStrategy:      updateStrategy(p),
+			MinReadySeconds:     *p.Rollout.MinReadySeconds,
 			// Raft and engine data outlive a scale-down: removing a node from Raft is an explicit admin call.
 			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
 				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
@@ -77,6 +78,15 @@ func StatefulSet(c *topology.Cluster, p *topology.Pool, configHash string) *apps
 		sts.Annotations[naming.AnnotationReloaderSecret] = c.TLSSecret
 	}
 	return sts
+}
+
+// updateStrategy rolls one pod at a time from the highest ordinal, held at the canary partition if one is set.
+func updateStrategy(p *topology.Pool) appsv1.StatefulSetUpdateStrategy {
+	s := appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType}
+	if part, mu := p.KubernetesPartition(), p.Rollout.MaxUnavailable; part != nil || mu != nil {
+		s.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{Partition: part, MaxUnavailable: mu}
+	}
+	return s
 }
 
 // dataClaim carries only selector labels: volumeClaimTemplates are immutable, so a version label here would make
@@ -220,10 +230,10 @@ func volumes(c *topology.Cluster, p *topology.Pool) []corev1.Volume {
 			LocalObjectReference: corev1.LocalObjectReference{Name: p.ConfigMap},
 			DefaultMode:          ptr.To(int32(0o444)),
 		}}},
-		{Name: volumeLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: volumeLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: p.Storage.LogsSize}}},
 	}
 	if !p.Stateful {
-		vols = append(vols, corev1.Volume{Name: naming.DataVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		vols = append(vols, corev1.Volume{Name: naming.DataVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: p.Storage.LocalDataSize}}})
 	}
 	if secret := c.TLSSecret; secret != "" && p.Has(v1alpha1.RoleBroker) {
 		vols = append(vols, corev1.Volume{Name: volumeTLS, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{

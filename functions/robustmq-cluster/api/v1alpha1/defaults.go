@@ -146,13 +146,21 @@ func (p *Pool) defaults(prof Profile, pools int) {
 		defaultPtr(&p.BrokerIDStart, 1)
 	}
 	r := &p.Resources
-	r.Requests = withDefaults(r.Requests, capped(prof.CPURequest, r.Limits, corev1.ResourceCPU),
-		capped(prof.MemoryRequest, r.Limits, corev1.ResourceMemory))
+	// A limit set alone caps the default request (capped); meta and engine pods default to memory request =
+	// limit, so they are never the first evicted under memory pressure.
+	memoryRequest := capped(prof.MemoryRequest, r.Limits, corev1.ResourceMemory)
+	cpuRequest := capped(prof.CPURequest, r.Limits, corev1.ResourceCPU)
 	r.Limits = withDefaults(r.Limits, prof.CPULimit, prof.MemoryLimit)
+	if p.Has(RoleMeta) || p.Has(RoleEngine) {
+		memoryRequest = r.Limits.Memory().String()
+	}
+	r.Requests = withDefaults(r.Requests, cpuRequest, memoryRequest)
 	if p.Storage.Size == nil {
 		q := resource.MustParse(prof.StorageSize)
 		p.Storage.Size = &q
 	}
+	p.ephemeralDefaults()
+	p.Rollout.defaults(p)
 	if p.Scheduling.ZoneSpread == "" {
 		p.Scheduling.ZoneSpread = prof.ZoneSpread
 	}
@@ -269,5 +277,44 @@ func defaultString(s *string, v string) {
 func defaultPtr[T any](p **T, v T) {
 	if *p == nil {
 		*p = ptr.To(v)
+	}
+}
+
+// Sizes of the emptyDirs, and the room the container itself needs on the node's disk (writable layer, the
+// kubelet's rotated copies of its stdout).
+const (
+	DefaultLogsSize      = "1Gi"
+	DefaultLocalDataSize = "2Gi"
+	containerScratch     = "1Gi"
+)
+
+// ephemeralDefaults sizes the emptyDirs and makes the container's ephemeral-storage request and limit cover
+// them: the kubelet evicts a pod whose emptyDirs and container writes together pass the containers' limits.
+func (p *Pool) ephemeralDefaults() {
+	defaultQuantity(&p.Storage.LogsSize, DefaultLogsSize)
+	defaultQuantity(&p.Storage.LocalDataSize, DefaultLocalDataSize)
+	total := resource.MustParse(containerScratch)
+	total.Add(*p.Storage.LogsSize)
+	if !p.Has(RoleMeta) && !p.Has(RoleEngine) {
+		total.Add(*p.Storage.LocalDataSize)
+	}
+	r := &p.Resources
+	// As for cpu and memory, a limit set alone caps the default request.
+	request := total.DeepCopy()
+	if lim, ok := r.Limits[corev1.ResourceEphemeralStorage]; ok && lim.Cmp(request) < 0 {
+		request = lim.DeepCopy()
+	}
+	if _, ok := r.Requests[corev1.ResourceEphemeralStorage]; !ok {
+		r.Requests[corev1.ResourceEphemeralStorage] = request
+	}
+	if _, ok := r.Limits[corev1.ResourceEphemeralStorage]; !ok {
+		r.Limits[corev1.ResourceEphemeralStorage] = total.DeepCopy()
+	}
+}
+
+func defaultQuantity(q **resource.Quantity, v string) {
+	if *q == nil {
+		x := resource.MustParse(v)
+		*q = &x
 	}
 }

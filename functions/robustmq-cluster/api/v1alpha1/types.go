@@ -151,11 +151,16 @@ type Pool struct {
 	// +kubebuilder:validation:Maximum=1000000
 	BrokerIDStart *int32 `json:"brokerIdStart,omitempty"`
 
+	// Resources of the RobustMQ container. Pools with meta or engine get a memory request equal to the memory
+	// limit unless set (a Raft voter or replica holder is the last pod the kubelet should evict under memory
+	// pressure), and every pool an ephemeral-storage request and limit that covers its emptyDirs
+	// (storage.logsSize, storage.localDataSize) plus 1Gi for the container's own writes and logs.
 	Resources  corev1.ResourceRequirements `json:"resources,omitempty"`
 	Storage    Storage                     `json:"storage,omitempty"`
 	Scheduling Scheduling                  `json:"scheduling,omitempty"`
 	// Autoscaling hands the replica count of a broker-only pool to a HorizontalPodAutoscaler.
 	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
+	Rollout     Rollout      `json:"rollout,omitempty"`
 }
 
 type Storage struct {
@@ -163,6 +168,11 @@ type Storage struct {
 	Size *resource.Quantity `json:"size,omitempty"`
 	// StorageClassName of the data PVC; empty uses the cluster default.
 	StorageClassName *string `json:"storageClassName,omitempty"`
+	// LogsSize is the sizeLimit of the logs emptyDir. Default 1Gi.
+	LogsSize *resource.Quantity `json:"logsSize,omitempty"`
+	// LocalDataSize is the sizeLimit of the data emptyDir of pools without a PVC (broker-only: RocksDB with local
+	// diagnostics only). Default 2Gi.
+	LocalDataSize *resource.Quantity `json:"localDataSize,omitempty"`
 }
 
 // Spread is how strictly pods are spread over a topology domain.

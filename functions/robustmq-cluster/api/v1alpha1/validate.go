@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -179,6 +180,15 @@ func (c *RobustMQCluster) validatePools(p *field.Path) field.ErrorList {
 		if q := pool.Storage.Size; q.Sign() <= 0 {
 			errs = append(errs, field.Invalid(pp.Child("storage", "size"), q.String(), "must be positive"))
 		}
+		for _, q := range []struct {
+			name string
+			size *resource.Quantity
+		}{{"logsSize", pool.Storage.LogsSize}, {"localDataSize", pool.Storage.LocalDataSize}} {
+			if q.size.Sign() <= 0 {
+				errs = append(errs, field.Invalid(pp.Child("storage", q.name), q.size.String(), "must be positive"))
+			}
+		}
+		errs = append(errs, pool.Rollout.validate(pp, pool)...)
 		errs = append(errs, pool.Scheduling.validate(pp.Child("scheduling"))...)
 		errs = append(errs, pool.validateAutoscaling(pp)...)
 	}
