@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// fleetInput is a ResourceList of n copies of the prod split-pool cluster, cluster i named mq-i in namespace
+// messaging-i: the input hack/bench-fleet.sh feeds the function.
+func fleetInput(tb testing.TB, n int) []byte {
+	tb.Helper()
+	one, err := os.ReadFile(filepath.Join("testdata", "prod-split-pools", "cluster.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	name := regexp.MustCompile(`(?m)^  name: mq$`)
+	ns := regexp.MustCompile(`(?m)^  namespace: messaging$`)
+	indent := regexp.MustCompile(`(?m)^(.)`)
+	for i := range n {
+		doc := name.ReplaceAll(one, fmt.Appendf(nil, "  name: mq-%d", i))
+		doc = ns.ReplaceAll(doc, fmt.Appendf(nil, "  namespace: messaging-%d", i))
+		doc = indent.ReplaceAll(doc, []byte("  $1"))
+		doc[0] = '-'
+		b.Write(doc)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkRun is the whole function as kpt runs it, parse to emit, for 1, 100 and 1000 clusters. The 1000 case
+// takes seconds per op: run it alone with -benchtime=1x (`go test -run '^$' -bench 'Run/1000$' -benchtime=1x`).
+func BenchmarkRun(b *testing.B) {
+	for _, n := range []int{1, 100, 1000} {
+		in := fleetInput(b, n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			var out countWriter
+			for b.Loop() {
+				out = 0
+				if err := run(bytes.NewReader(in), &out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(out)/(1<<20), "MiB/op-out")
+		})
+	}
+}
+
+// countWriter counts what the function writes, to report the output size without keeping it.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
+}
+
+var _ io.Writer = (*countWriter)(nil)
