@@ -180,7 +180,7 @@ func toKubeObject(obj any, file string) (*fn.KubeObject, error) {
 		return nil, err
 	}
 	clean(m)
-	ko, err := fn.NewKubeObjectFromMap(m)
+	ko, err := kubeObjectFromMap(m)
 	if err != nil {
 		return nil, err
 	}
