@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // run is fn.AsMain's loop, stdin to stdout: parse the ResourceList, process it, write it back, also after a
@@ -31,11 +33,55 @@ func run(r io.Reader, w io.Writer) error {
 	return nil
 }
 
+// listHead is how rl.ToYAML starts every ResourceList; the items follow it, then functionConfig and results.
+const listHead = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+
+// writeResourceList writes the bytes rl.ToYAML returns, but encodes the items one at a time and writes each one
+// out before the next, instead of encoding the whole list as one document: go-yaml's emitter keeps every event of
+// a document in one growing queue (emitterc.go yaml_emitter_emit never trims it), which made the emit of 1000
+// clusters super-linear in time and memory. Each item is handed over (MoveToResourceNode) and dropped once
+// written, so rl is empty of items afterwards.
 func writeResourceList(w io.Writer, rl *fn.ResourceList) error {
-	out, err := rl.ToYAML()
+	rl.Sort()
+	// functionConfig and results come after the items, in the SDK's own encoding.
+	tail, err := (&fn.ResourceList{FunctionConfig: rl.FunctionConfig, Results: rl.Results}).ToYAML()
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(out)
+	if !bytes.HasPrefix(tail, []byte(listHead)) {
+		return fmt.Errorf("unexpected ResourceList head %q", tail[:min(len(tail), len(listHead))])
+	}
+	if _, err := io.WriteString(w, listHead); err != nil {
+		return err
+	}
+	if len(rl.Items) > 0 {
+		if _, err := io.WriteString(w, "items:\n"); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	for i, it := range rl.Items {
+		buf.Reset()
+		if err := encodeItem(&buf, it.MoveToResourceNode().YNode()); err != nil {
+			return fmt.Errorf("encode item %d: %w", i, err)
+		}
+		rl.Items[i] = nil
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	rl.Items = nil
+	_, err = w.Write(tail[len(listHead):])
 	return err
+}
+
+// encodeItem writes one item as rl.ToYAML writes it below `items:`: a one-item sequence in its own document, with
+// kyaml's encoder (indent 2, compact sequences), so the item starts at column 0 as in the list and long lines fold
+// at the same places. A fresh encoder per item keeps the emitter's queue as small as one item.
+func encodeItem(buf *bytes.Buffer, n *yaml.Node) error {
+	e := yaml.NewEncoder(buf)
+	if err := e.Encode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}); err != nil {
+		return err
+	}
+	return e.Close()
 }

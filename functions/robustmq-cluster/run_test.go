@@ -7,7 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fleetInput is a ResourceList of n copies of the prod split-pool cluster, cluster i named mq-i in namespace
@@ -61,3 +66,41 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*countWriter)(nil)
+
+// writeResourceList writes what the SDK's rl.ToYAML writes, byte for byte: for every golden case (items, results,
+// functionConfig, errors) and for items the emitter treats specially at their end.
+func TestWriteResourceListIsToYAML(t *testing.T) {
+	lists := map[string]func() *fn.ResourceList{}
+	cases, err := os.ReadDir("testdata")
+	require.NoError(t, err)
+	for _, c := range cases {
+		lists[c.Name()] = func() *fn.ResourceList {
+			rl := goldenInput(t, filepath.Join("testdata", c.Name()))
+			_, err := Process(rl)
+			require.NoError(t, err)
+			return rl
+		}
+	}
+	odd := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" +
+		"- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}, data: {keep: \"ends in breaks\\n\\n\\n\"}}\n" +
+		"- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {long: \"" + strings.Repeat("folded words ", 20) + "\"}}\n" +
+		"- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {x: \"- x\"}}\n" +
+		"functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: fc}, data: {k: \"v\\n\\n\"}}\n"
+	lists["odd items"] = func() *fn.ResourceList {
+		rl, err := fn.ParseResourceList([]byte(odd))
+		require.NoError(t, err)
+		return rl
+	}
+	lists["no items"] = func() *fn.ResourceList {
+		return &fn.ResourceList{FunctionConfig: fn.NewEmptyKubeObject(), Results: fn.Results{fn.GeneralResult("hi", fn.Info)}}
+	}
+	for name, list := range lists {
+		t.Run(name, func(t *testing.T) {
+			want, err := list().ToYAML()
+			require.NoError(t, err)
+			var got bytes.Buffer
+			require.NoError(t, writeResourceList(&got, list()))
+			assert.Equal(t, string(want), got.String())
+		})
+	}
+}
