@@ -3,13 +3,19 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // encode writes a node as the SDK's emit does (kyaml's encoder: indent 2, compact sequences).
@@ -115,4 +121,42 @@ func TestToNodeRefusesWhatItDoesNotKnow(t *testing.T) {
 	ko, err := kubeObjectFromMap(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"bin": "\xff"}})
 	require.NoError(t, err)
 	assert.Contains(t, ko.String(), "!!binary")
+}
+
+// toUnstructured gives what the apimachinery converter gives, for every object of every golden case.
+func TestToUnstructuredIsTheConverters(t *testing.T) {
+	cases, err := os.ReadDir("testdata")
+	require.NoError(t, err)
+	compared := 0
+	for _, cs := range cases {
+		b, err := os.ReadFile(filepath.Join("testdata", cs.Name(), "cluster.yaml"))
+		if err != nil {
+			continue
+		}
+		c, errs := v1alpha1.Decode(b)
+		if len(errs) > 0 {
+			continue
+		}
+		c.Default()
+		if len(c.Validate()) > 0 {
+			continue
+		}
+		tc, err := topology.Resolve(c)
+		require.NoError(t, err)
+		objs, err := build(tc)
+		require.NoError(t, err)
+		for _, o := range objs {
+			want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o.Object)
+			require.NoError(t, err)
+			got, err := toUnstructured(o.Object)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%s %s", cs.Name(), o.File)
+			compared++
+		}
+	}
+	assert.Greater(t, compared, 50)
+	// Numbers: whole ones are int64, the others float64, as the converter has them.
+	got, err := toUnstructured(map[string]any{"i": int32(3), "f": 2.5, "w": 4.0, "l": []any{uint8(1)}})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"i": int64(3), "f": 2.5, "w": int64(4), "l": []any{int64(1)}}, got)
 }
