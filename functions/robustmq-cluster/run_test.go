@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -102,5 +103,30 @@ func TestWriteResourceListIsToYAML(t *testing.T) {
 			require.NoError(t, writeResourceList(&got, list()))
 			assert.Equal(t, string(want), got.String())
 		})
+	}
+}
+
+// lazyGC turns the collector off only for small renders, with a memory limit, and puts the settings back.
+func TestLazyGCOnlyForSmallRenders(t *testing.T) {
+	gcPercent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	before, limit := gcPercent(), debug.SetMemoryLimit(-1)
+	list := func(n int) *fn.ResourceList {
+		rl, err := fn.ParseResourceList(fleetInput(t, n))
+		require.NoError(t, err)
+		return rl
+	}
+	restore := lazyGC(10<<10, list(1))
+	assert.Equal(t, -1, gcPercent(), "off for one cluster")
+	assert.Equal(t, int64(lazyGCLimit), debug.SetMemoryLimit(-1), "with a memory limit")
+	restore()
+	assert.Equal(t, before, gcPercent())
+	assert.Equal(t, limit, debug.SetMemoryLimit(-1))
+
+	for name, restore := range map[string]func(){
+		"many clusters": lazyGC(10<<10, list(lazyGCMaxClusters+1)),
+		"large input":   lazyGC(lazyGCMaxInput+1, list(1)),
+	} {
+		assert.Equal(t, before, gcPercent(), name)
+		restore()
 	}
 }
