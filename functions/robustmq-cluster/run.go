@@ -21,7 +21,7 @@ func run(r io.Reader, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer lazyGC(len(in), rl)()
+	defer tuneGC(len(in), rl)()
 	ok, err := Process(rl)
 	if werr := writeResourceList(w, rl); werr != nil {
 		return werr
@@ -35,29 +35,33 @@ func run(r io.Reader, w io.Writer) error {
 	return nil
 }
 
-// A small render (a few clusters in a small package) allocates some tens of MB and lives for tens of milliseconds:
-// collecting that garbage cost a third of a one-cluster render (docs/performance.md). For those, lazyGC turns the
-// collector off, with a memory limit that starts it again should the heap still grow that far, and returns what
-// puts the previous settings back. Fleets keep the default collector, which holds their memory at a third of the
-// floor's.
+// tuneGC sets the garbage collector for this render and returns what puts the previous settings back
+// (docs/performance.md). A small render (a few clusters in a small package) allocates some tens of MB and lives for
+// tens of milliseconds: collecting that garbage cost a third of a one-cluster render, so the collector is off, with
+// a memory limit that starts it again should the heap still grow that far. A larger render holds every generated
+// object until the emit: collecting at 150 % growth instead of 100 % takes about a tenth off its CPU time, for a
+// peak memory still under half of what an identity function needs for the same output.
 const (
-	lazyGCMaxClusters = 10
-	lazyGCMaxInput    = 2 << 20
-	lazyGCLimit       = 512 << 20
+	smallRenderClusters = 10
+	smallRenderInput    = 2 << 20
+	smallRenderLimit    = 512 << 20
+	largeRenderGCPct    = 150
 )
 
-func lazyGC(inputBytes int, rl *fn.ResourceList) (restore func()) {
+func tuneGC(inputBytes int, rl *fn.ResourceList) (restore func()) {
 	clusters := 0
 	for _, it := range rl.Items {
 		if isCluster(it) {
 			clusters++
 		}
 	}
-	if inputBytes > lazyGCMaxInput || clusters > lazyGCMaxClusters {
-		return func() {}
+	limit := debug.SetMemoryLimit(-1)
+	percent := largeRenderGCPct
+	if inputBytes <= smallRenderInput && clusters <= smallRenderClusters {
+		debug.SetMemoryLimit(smallRenderLimit)
+		percent = -1
 	}
-	limit := debug.SetMemoryLimit(lazyGCLimit)
-	percent := debug.SetGCPercent(-1)
+	percent = debug.SetGCPercent(percent)
 	return func() {
 		debug.SetGCPercent(percent)
 		debug.SetMemoryLimit(limit)

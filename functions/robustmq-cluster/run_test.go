@@ -106,8 +106,9 @@ func TestWriteResourceListIsToYAML(t *testing.T) {
 	}
 }
 
-// lazyGC turns the collector off only for small renders, with a memory limit, and puts the settings back.
-func TestLazyGCOnlyForSmallRenders(t *testing.T) {
+// tuneGC turns the collector off only for small renders, with a memory limit; larger ones collect at 150 %; and
+// the settings are put back afterwards.
+func TestTuneGC(t *testing.T) {
 	gcPercent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
 	before, limit := gcPercent(), debug.SetMemoryLimit(-1)
 	list := func(n int) *fn.ResourceList {
@@ -115,18 +116,21 @@ func TestLazyGCOnlyForSmallRenders(t *testing.T) {
 		require.NoError(t, err)
 		return rl
 	}
-	restore := lazyGC(10<<10, list(1))
+	restore := tuneGC(10<<10, list(1))
 	assert.Equal(t, -1, gcPercent(), "off for one cluster")
-	assert.Equal(t, int64(lazyGCLimit), debug.SetMemoryLimit(-1), "with a memory limit")
+	assert.Equal(t, int64(smallRenderLimit), debug.SetMemoryLimit(-1), "with a memory limit")
 	restore()
 	assert.Equal(t, before, gcPercent())
 	assert.Equal(t, limit, debug.SetMemoryLimit(-1))
 
-	for name, restore := range map[string]func(){
-		"many clusters": lazyGC(10<<10, list(lazyGCMaxClusters+1)),
-		"large input":   lazyGC(lazyGCMaxInput+1, list(1)),
+	for name, tune := range map[string]func() func(){
+		"many clusters": func() func() { return tuneGC(10<<10, list(smallRenderClusters+1)) },
+		"large input":   func() func() { return tuneGC(smallRenderInput+1, list(1)) },
 	} {
-		assert.Equal(t, before, gcPercent(), name)
+		restore := tune()
+		assert.Equal(t, largeRenderGCPct, gcPercent(), name)
+		assert.Equal(t, limit, debug.SetMemoryLimit(-1), name)
 		restore()
+		assert.Equal(t, before, gcPercent(), name)
 	}
 }
