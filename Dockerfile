@@ -77,8 +77,8 @@ ARG VERSION=dev
 ARG TARGETOS
 ARG TARGETARCH
 # -X main.version is a no-op until the function declares `var version string`.
-# -gcflags=all=-l (no inlining) trades ~20 ms of CPU per render for 1.6 MB of
-# binary (docs/images.md). Keep these flags equal to IMAGE_GCFLAGS and
+# -gcflags=all=-l (no inlining) trades a few ms of CPU per render for 1.6 MB of
+# binary (docs/images.md, docs/performance.md). Keep these flags equal to IMAGE_GCFLAGS and
 # IMAGE_LDFLAGS in make/image.mk: both paths must give the same binary.
 RUN --mount=type=cache,target=/go/pkg/mod,sharing=locked \
     --mount=type=cache,target=/root/.cache/go-build \

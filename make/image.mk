@@ -38,7 +38,7 @@ DOCKER ?= docker
 IMAGE_BIN_DIR ?= $(IMAGE_ROOT)/bin
 IMAGE_OUT_DIR ?= $(IMAGE_ROOT)/out/image
 # Keep both equal to the Dockerfile's builder stage. -l (no inlining) makes the
-# binary 1.6 MB smaller for ~20 ms more CPU per render (docs/images.md).
+# binary 1.6 MB smaller for a few ms more CPU per render (docs/images.md).
 IMAGE_GCFLAGS ?= all=-l
 IMAGE_LDFLAGS ?= -s -w -buildid= -X main.version=$(VERSION)
 # Where syft/trivy read the image from: docker: (local daemon) or registry:.

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bufio"
 	"os"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -24,11 +25,16 @@ func main() {
 		case runtimeconfig.Command:
 			os.Exit(runtimeconfig.Main(os.Args[2:], os.Getenv, os.Stderr))
 		}
-	}
-	if len(os.Args) > 1 {
 		os.Exit(flags(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	if err := fn.AsMain(fn.ResourceListProcessorFunc(processAndReport(os.Stderr))); err != nil {
+	// Like fn.AsMain, with the output written item by item (run.go).
+	w := bufio.NewWriterSize(os.Stdout, 1<<16)
+	err := run(os.Stdin, w, processAndReport(os.Stderr))
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		fn.Logf("failed to evaluate function: %v", err)
 		os.Exit(1)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"path"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
@@ -189,12 +188,12 @@ func resultFor(src source, msg, fieldPath string, sev fn.Severity) *fn.Result {
 
 // toKubeObject converts a typed object, dropping status and null timestamps, and sets its file path.
 func toKubeObject(obj any, file string) (*fn.KubeObject, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	m, err := toUnstructured(obj)
 	if err != nil {
 		return nil, err
 	}
 	clean(m)
-	ko, err := fn.NewKubeObjectFromMap(m)
+	ko, err := kubeObjectFromMap(m)
 	if err != nil {
 		return nil, err
 	}

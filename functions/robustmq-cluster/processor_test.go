@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,14 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/monitoring"
 	"github.com/robustmq/robustmq-kpt/internal/golden"
 )
 
 // TestGolden renders every case in testdata/ (its files in name order, _fnconfig.yaml as the functionConfig) and
-// compares the whole ResourceList, results included, with _expected.yaml. Dashboard JSON is replaced by a line
-// naming the board and its size: the boards have goldens and structure tests of their own (monitoring), so these
-// files stay readable. Refresh with `make update-golden` and read the diff.
+// compares the whole ResourceList, results included, with _expected.yaml. Refresh with `make update-golden` and
+// read the diff.
 func TestGolden(t *testing.T) {
 	cases, err := os.ReadDir("testdata")
 	require.NoError(t, err)
@@ -27,7 +24,6 @@ func TestGolden(t *testing.T) {
 			rl := goldenInput(t, dir)
 			_, err := Process(rl)
 			require.NoError(t, err)
-			elideDashboards(t, rl)
 			out, err := rl.ToYAML()
 			require.NoError(t, err)
 			golden.Compare(t, filepath.Join(dir, "_expected.yaml"), out)
@@ -60,29 +56,6 @@ func goldenInput(t *testing.T, dir string) *fn.ResourceList {
 		}
 	}
 	return rl
-}
-
-// elideDashboards replaces the JSON of dashboard ConfigMaps and GrafanaDashboards with its size.
-func elideDashboards(t *testing.T, rl *fn.ResourceList) {
-	t.Helper()
-	stand := func(name, board string) string {
-		return fmt.Sprintf("<%s: %d bytes of dashboard JSON, tested in monitoring>", name, len(board))
-	}
-	for _, it := range rl.Items {
-		switch {
-		case it.GetKind() == "ConfigMap" && it.GetLabel(monitoring.LabelGrafanaDashboard) != "":
-			data, _, err := it.NestedStringMap("data")
-			require.NoError(t, err)
-			for k, v := range data {
-				data[k] = stand(k, v)
-			}
-			require.NoError(t, it.SetNestedStringMap(data, "data"))
-		case it.GetKind() == monitoring.GrafanaDashboardKind:
-			board, _, err := it.NestedString("spec", "json")
-			require.NoError(t, err)
-			require.NoError(t, it.SetNestedString(stand("spec.json", board), "spec", "json"))
-		}
-	}
 }
 
 func readList(t *testing.T, dir string) *fn.ResourceList {

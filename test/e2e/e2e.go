@@ -68,8 +68,9 @@ func Render(pkg string) (string, error) {
 	return out.String(), err
 }
 
-// Packages lists every kpt package of the repository whose rendered output is checked in: packages/* and
-// blueprints/*, sorted.
+// Packages lists every kpt package of the repository that the function renders (it holds a cluster.yaml) and
+// whose rendered output is checked in: packages/* and blueprints/*, sorted. packages/robustmq-dashboards has no
+// cluster and no function; its files are goldens of functions/robustmq-cluster/monitoring.
 func Packages() ([]string, error) {
 	root, err := Root()
 	if err != nil {
@@ -82,7 +83,9 @@ func Packages() ([]string, error) {
 			return nil, err
 		}
 		for _, k := range m {
-			out = append(out, filepath.Dir(k))
+			if _, err := os.Stat(filepath.Join(filepath.Dir(k), "cluster.yaml")); err == nil {
+				out = append(out, filepath.Dir(k))
+			}
 		}
 	}
 	sort.Strings(out)

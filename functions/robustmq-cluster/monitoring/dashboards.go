@@ -2,8 +2,6 @@ package monitoring
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -15,8 +13,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 	"k8s.io/utils/ptr"
 
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
 // Dashboard is one rendered Grafana dashboard.
@@ -24,7 +22,7 @@ type Dashboard struct {
 	Kind  string // overview, pool or node: part of object and file names
 	Title string
 	UID   string
-	// JSON is canonical: keys sorted, two-space indent, panel ids numbered in order. Same cluster, same bytes.
+	// JSON is canonical: keys sorted, two-space indent, panel ids numbered in order. Same code, same bytes.
 	JSON []byte
 }
 
@@ -32,7 +30,9 @@ type Dashboard struct {
 const (
 	varDatasource = "datasource"
 	varNamespace  = "namespace"
+	varCluster    = "cluster"
 	varPool       = "pool"
+	varMetaPool   = "meta_pool"
 	varPod        = "pod"
 	rateWindow    = "$__rate_interval"
 	dashboardTag  = naming.AppName
@@ -40,23 +40,26 @@ const (
 
 var datasource = common.DataSourceRef{Type: ptr.To("prometheus"), Uid: ptr.To("${" + varDatasource + "}")}
 
-// Dashboards renders the overview, per-pool and per-node dashboards. They query only metric names RobustMQ exports
-// as scraped (docs/robustmq.md §11.2), plus up, kube-state-metrics and kubelet volume stats.
+// Dashboards renders the overview, per-pool and per-node dashboards. They are the same for every cluster: the
+// namespace, cluster, pool and pod come from Grafana variables filled from the scrape targets' labels (the
+// ServiceMonitor sets cluster, pool and role_<role> on every target), never from the topology, so one set of boards
+// serves every RobustMQ cluster a Grafana sees (packages/robustmq-dashboards). They query only metric names
+// RobustMQ exports as scraped (docs/robustmq.md §11.2), plus up, kube-state-metrics and kubelet volume stats.
 //
 // Built with the classic dashboard schema (dashboard.DashboardBuilder): the Grafana sidecar and grafana-operator
 // both load it, while the v2 schema needs Grafana 12's new API.
-func Dashboards(c *topology.Cluster) ([]Dashboard, error) {
+func Dashboards() ([]Dashboard, error) {
 	var out []Dashboard
 	for _, d := range []struct {
-		kind, title string
-		build       func(*topology.Cluster, *board)
+		kind  string
+		build func(*board)
 	}{
-		{"overview", "overview", overview},
-		{"pool", "pool", poolBoard},
-		{"node", "node", nodeBoard},
+		{"overview", overview},
+		{"pool", poolBoard},
+		{"node", nodeBoard},
 	} {
-		title := fmt.Sprintf("RobustMQ / %s / %s", c.Name, d.title)
-		uid := dashboardUID(c, d.kind)
+		title := "RobustMQ / " + d.kind
+		uid := DashboardUID(d.kind)
 		b := &board{b: dashboard.NewDashboardBuilder(title).
 			Uid(uid).
 			Tags([]string{dashboardTag}).
@@ -66,8 +69,9 @@ func Dashboards(c *topology.Cluster) ([]Dashboard, error) {
 			Tooltip(dashboard.DashboardCursorSyncCrosshair).
 			Readonly()}
 		b.b.WithVariable(dashboard.NewDatasourceVariableBuilder(varDatasource).Label("Data source").Type("prometheus"))
-		b.b.WithVariable(namespaceVariable(c))
-		d.build(c, b)
+		b.b.WithVariable(labelVariable(varNamespace, "Namespace", selector("", "job", Job), "namespace"))
+		b.b.WithVariable(labelVariable(varCluster, "Cluster", selector("$"+varNamespace, "job", Job), naming.MetricLabelCluster))
+		d.build(b)
 		built, err := b.b.Build()
 		if err != nil {
 			return nil, fmt.Errorf("build %s dashboard: %w", d.kind, err)
@@ -81,78 +85,61 @@ func Dashboards(c *topology.Cluster) ([]Dashboard, error) {
 	return out, nil
 }
 
-// dashboardUID is stable per namespace, cluster and kind, and within Grafana's 40 characters.
-func dashboardUID(c *topology.Cluster, kind string) string {
-	uid := fmt.Sprintf("robustmq-%s-%s", c.Name, kind)
-	if c.Namespace != "" {
-		// Namespaces and names never contain "_", so the pair is unambiguous.
-		uid = fmt.Sprintf("robustmq-%s_%s-%s", c.Namespace, c.Name, kind)
-	}
-	if len(uid) <= 40 {
-		return uid
-	}
-	sum := sha256.Sum256([]byte(c.Namespace + "/" + c.Name))
-	return fmt.Sprintf("robustmq-%s-%s", hex.EncodeToString(sum[:])[:12], kind)
-}
+// DashboardUID is fixed per board: there is one set of boards per Grafana, whatever the clusters and namespaces.
+func DashboardUID(kind string) string { return naming.AppName + "-" + kind }
 
-// namespaceVariable lists the namespaces in which this cluster name is scraped; the cluster's own namespace, when
-// known, is preselected.
-func namespaceVariable(c *topology.Cluster) *dashboard.QueryVariableBuilder {
-	q := fmt.Sprintf("label_values(up%s, namespace)", selector("", "job", Job, naming.MetricLabelCluster, c.Name))
-	v := dashboard.NewQueryVariableBuilder(varNamespace).
-		Label("Namespace").
+// labelVariable lists the values of a target label of up, Grafana's label_values over the dashboard's time range,
+// so a cluster that is down right now is still listed.
+func labelVariable(name, label, sel, of string) *dashboard.QueryVariableBuilder {
+	q := fmt.Sprintf("label_values(up%s, %s)", sel, of)
+	return dashboard.NewQueryVariableBuilder(name).
+		Label(label).
 		Datasource(datasource).
 		Query(dashboard.StringOrMap{String: ptr.To(q)}).
 		Definition(q).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad)
-	if c.Namespace != "" {
-		v.Current(option(c.Namespace))
-	}
-	return v
+		Sort(dashboard.VariableSortAlphabeticalAsc).
+		Refresh(dashboard.VariableRefreshOnTimeRangeChanged)
 }
 
-// customVariable offers a fixed list taken from the topology, so it needs no query.
-func customVariable(name, label string, values []string) *dashboard.CustomVariableBuilder {
-	return dashboard.NewCustomVariableBuilder(name).
-		Label(label).
-		Values(dashboard.StringOrMap{String: ptr.To(strings.Join(values, ","))}).
-		Current(option(values[0]))
+// scope is the PromQL selector of the chosen cluster's RobustMQ series, plus optional extra pairs.
+func scope(pairs ...string) string {
+	return selector("$"+varNamespace, append([]string{"job", Job, naming.MetricLabelCluster, "$" + varCluster}, pairs...)...)
 }
 
-func option(v string) dashboard.VariableOption {
-	return dashboard.VariableOption{
-		Selected: ptr.To(true),
-		Text:     dashboard.StringOrArrayOfString{String: ptr.To(v)},
-		Value:    dashboard.StringOrArrayOfString{String: ptr.To(v)},
-	}
+// statefulSet is the StatefulSet of a pool (naming: <cluster>-<pool>), as a PromQL label value; pool may be a regex.
+func statefulSet(pool string) string {
+	return naming.Cluster{Name: "$" + varCluster}.StatefulSet(pool)
 }
 
-// scope is the PromQL selector of this cluster's RobustMQ series on a dashboard, plus optional extra pairs.
-func scope(c *topology.Cluster, pairs ...string) string {
-	return selector("$"+varNamespace, append([]string{"job", Job, naming.MetricLabelCluster, c.Name}, pairs...)...)
-}
-
-func overview(c *topology.Cluster, b *board) {
-	s := scope(c)
+func overview(b *board) {
+	// Every pool of the cluster, hidden: the StatefulSet, pod and claim regexes are built from it.
+	b.b.WithVariable(labelVariable(varPool, "Pool", scope(), naming.MetricLabelPool).
+		Multi(true).IncludeAll(true).Current(allOption).Hide(dashboard.VariableHideHideVariable))
+	// The meta pool: the one whose targets carry role_meta="true".
+	b.b.WithVariable(labelVariable(varMetaPool, "Meta pool", scope(naming.MetricLabelRolePrefix+string(v1alpha1.RoleMeta), "true"), naming.MetricLabelPool).
+		Hide(dashboard.VariableHideHideVariable))
+	s := scope()
 	ns := "$" + varNamespace
-	sets := alternation(statefulSets(c.Pools))
+	sets := statefulSet("${" + varPool + ":regex}")
+	meta := selector(ns, "statefulset", statefulSet("$"+varMetaPool))
+	ready := "sum(kube_statefulset_status_replicas_ready" + meta + ")"
+	desired := "sum(kube_statefulset_replicas" + meta + ")"
+	// Quorum is judged from Kubernetes: no RobustMQ metric says who leads (docs/robustmq.md §11.4).
+	quorum := "(floor(" + desired + " / 2) + 1)"
 	b.row("Health")
 	b.stat("Targets up", "none", 4, nil, q("sum(up"+s+")", "up"))
-	if mp := c.Meta; mp != nil {
-		replicas := *mp.Replicas
-		quorum := mp.Quorum
-		b.stat(fmt.Sprintf("Meta pods ready (quorum %d of %d)", quorum, replicas), "none", 5, quorumThresholds(quorum, replicas),
-			q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset", mp.StatefulSet), "ready"))
-	}
-	b.stat("Connections", "short", 5, nil, q("sum(mqtt_connections_count"+s+")", "connections"))
-	b.stat("Container restarts (1h)", "none", 5, redFrom(1),
+	b.stat("Meta pods ready", "none", 4, nil, q(ready, "ready"), q(quorum, "quorum"), q(desired, "desired"))
+	states, colours := quorumStates()
+	b.statMapped("Meta quorum", 4, states, colours, q("("+ready+" >= bool "+quorum+") + ("+ready+" >= bool "+desired+")", "quorum"))
+	b.stat("Connections", "short", 4, nil, q("sum(mqtt_connections_count"+s+")", "connections"))
+	b.stat("Container restarts (1h)", "none", 4, redFrom(1),
 		q("sum(increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sets+"-[0-9]+", "container", naming.ContainerName)+"[1h]))", "restarts"))
-	b.stat("Failed Raft writes /s", "ops", 5, redFrom(0.001), q(sumRate("raft_write_failures_total", s, ""), "failed"))
+	b.stat("Failed Raft writes /s", "ops", 4, redFrom(0.001), q(sumRate("raft_write_failures_total", s, ""), "failed"))
 	b.timeseries("Ready pods by StatefulSet", "none", 12,
 		q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset~", sets), "{{statefulset}} ready"),
 		q("kube_statefulset_replicas"+selector(ns, "statefulset~", sets), "{{statefulset}} desired"))
 	b.timeseries("Data volume used", "percentunit", 12,
-		q("1 - kubelet_volume_stats_available_bytes"+claims(c, ns, sets)+" / kubelet_volume_stats_capacity_bytes"+claims(c, ns, sets), "{{persistentvolumeclaim}}"))
+		q("1 - kubelet_volume_stats_available_bytes"+claims(ns, sets)+" / kubelet_volume_stats_capacity_bytes"+claims(ns, sets), "{{persistentvolumeclaim}}"))
 
 	b.row("MQTT")
 	b.timeseries("Messages /s", "ops", 8,
@@ -185,15 +172,11 @@ func overview(c *topology.Cluster, b *board) {
 	b.timeseries("Process memory by pod", "percent", 12, q("sum by (pod) (system_process_memory_usage"+s+")", "{{pod}}"))
 }
 
-func poolBoard(c *topology.Cluster, b *board) {
-	var pools []string
-	for _, p := range c.Pools {
-		pools = append(pools, p.Name)
-	}
-	b.b.WithVariable(customVariable(varPool, "Pool", pools))
-	s := scope(c, naming.MetricLabelPool, "$"+varPool)
+func poolBoard(b *board) {
+	b.b.WithVariable(labelVariable(varPool, "Pool", scope(), naming.MetricLabelPool))
+	s := scope(naming.MetricLabelPool, "$"+varPool)
 	ns := "$" + varNamespace
-	sts := c.Names.StatefulSet("$" + varPool)
+	sts := statefulSet("$" + varPool)
 	b.row("Pods")
 	b.stat("Ready pods", "none", 6, nil, q("kube_statefulset_status_replicas_ready"+selector(ns, "statefulset", sts), "ready"))
 	b.stat("Desired pods", "none", 6, nil, q("kube_statefulset_replicas"+selector(ns, "statefulset", sts), "desired"))
@@ -202,7 +185,7 @@ func poolBoard(c *topology.Cluster, b *board) {
 	b.timeseries("Container restarts by pod (1h)", "none", 12,
 		q("sum by (pod) (increase(kube_pod_container_status_restarts_total"+selector(ns, "pod~", sts+"-[0-9]+", "container", naming.ContainerName)+"[1h]))", "{{pod}}"))
 	b.timeseries("Data volume used by claim", "percentunit", 12,
-		q("1 - kubelet_volume_stats_available_bytes"+claims(c, ns, sts)+" / kubelet_volume_stats_capacity_bytes"+claims(c, ns, sts), "{{persistentvolumeclaim}}"))
+		q("1 - kubelet_volume_stats_available_bytes"+claims(ns, sts)+" / kubelet_volume_stats_capacity_bytes"+claims(ns, sts), "{{persistentvolumeclaim}}"))
 
 	b.row("Traffic")
 	b.timeseries("Connections by pod", "short", 8, q("sum by (pod) (mqtt_connections_count"+s+")", "{{pod}}"))
@@ -226,9 +209,9 @@ func poolBoard(c *topology.Cluster, b *board) {
 	b.timeseries("Process memory by pod", "percent", 12, q("sum by (pod) (system_process_memory_usage"+s+")", "{{pod}}"))
 }
 
-func nodeBoard(c *topology.Cluster, b *board) {
-	b.b.WithVariable(customVariable(varPod, "Pod", podNames(c)))
-	s := scope(c, "pod", "$"+varPod)
+func nodeBoard(b *board) {
+	b.b.WithVariable(labelVariable(varPod, "Pod", scope(), "pod"))
+	s := scope("pod", "$"+varPod)
 	b.row("Node")
 	b.stat("Up", "none", 4, nil, q("sum(up"+s+")", "up"))
 	// The mqtt_*_count gauges are this node's view; they are shown per node and never summed across nodes.
@@ -271,7 +254,7 @@ func nodeBoard(c *topology.Cluster, b *board) {
 }
 
 // claims selects the data PVCs (data-<statefulset>-<ordinal>) of the StatefulSets matched by the regex.
-func claims(c *topology.Cluster, ns, sets string) string {
+func claims(ns, sets string) string {
 	return selector(ns, "persistentvolumeclaim~", naming.DataVolume+"-"+sets+"-[0-9]+")
 }
 
@@ -288,15 +271,27 @@ func p99(bucket, sel, by string) string {
 	return fmt.Sprintf("histogram_quantile(0.99, sum by (%s) (rate(%s%s[%s])))", by, bucket, sel, rateWindow)
 }
 
-// quorumThresholds colour the ready meta pods: red below quorum, orange below the full count, green at it.
-func quorumThresholds(quorum, replicas int32) *dashboard.ThresholdsConfigBuilder {
-	steps := []dashboard.Threshold{{Color: "red"}, {Value: ptr.To(float64(quorum)), Color: "orange"}}
-	if quorum < replicas {
-		steps = append(steps, dashboard.Threshold{Value: ptr.To(float64(replicas)), Color: "green"})
-	} else {
-		steps[1].Color = "green"
+// allOption is Grafana's "All" of a multi-value variable.
+var allOption = dashboard.VariableOption{
+	Selected: ptr.To(true),
+	Text:     dashboard.StringOrArrayOfString{String: ptr.To("All")},
+	Value:    dashboard.StringOrArrayOfString{String: ptr.To("$__all")},
+}
+
+// quorumStates name the values of the Meta quorum stat: 0 below a Raft majority, 1 a majority but not every pod,
+// 2 every pod ready.
+func quorumStates() ([]dashboard.ValueMapping, *dashboard.ThresholdsConfigBuilder) {
+	state := func(text, color string) dashboard.ValueMappingResult {
+		return dashboard.ValueMappingResult{Text: ptr.To(text), Color: ptr.To(color)}
 	}
-	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps)
+	mappings := []dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{Type: dashboard.MappingTypeValueToText,
+		Options: map[string]dashboard.ValueMappingResult{
+			"0": state("lost", "red"), "1": state("degraded", "orange"), "2": state("all ready", "green"),
+		}}}}
+	thresholds := dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps([]dashboard.Threshold{
+		{Color: "red"}, {Value: ptr.To(1.0), Color: "orange"}, {Value: ptr.To(2.0), Color: "green"},
+	})
+	return mappings, thresholds
 }
 
 // redFrom colours a stat red from v on; stats without thresholds stay neutral instead of Grafana's default red at 80.
@@ -344,6 +339,18 @@ func (b *board) stat(title, unit string, width uint32, thresholds *dashboard.Thr
 		thresholds = neutral()
 	}
 	p.Thresholds(thresholds)
+	for i, x := range qs {
+		p.WithTarget(target(i, x))
+	}
+	b.b.WithPanel(p)
+}
+
+// statMapped is a stat whose values have names and colours.
+func (b *board) statMapped(title string, width uint32, mappings []dashboard.ValueMapping, thresholds *dashboard.ThresholdsConfigBuilder, qs ...query) {
+	p := stat.NewPanelBuilder().Id(b.next()).Title(title).Unit("none").Span(width).Height(4).
+		Datasource(datasource).GraphMode(common.BigValueGraphModeNone).ColorMode(common.BigValueColorModeBackground).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"})).
+		Mappings(mappings).Thresholds(thresholds)
 	for i, x := range qs {
 		p.WithTarget(target(i, x))
 	}

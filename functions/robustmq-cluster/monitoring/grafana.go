@@ -4,7 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
 )
 
 const (
@@ -19,41 +19,47 @@ const (
 	GrafanaDashboardKind      = "GrafanaDashboard"
 )
 
+// DashboardObjectName is the ConfigMap or GrafanaDashboard of one board, e.g. robustmq-dashboard-overview.
+func DashboardObjectName(d Dashboard) string { return naming.AppName + "-dashboard-" + d.Kind }
+
+// dashboardMeta names a board's object. No namespace (the Grafana's, set where the package is applied) and no
+// generated-by annotation: these objects are not any cluster's, and the function never prunes them.
+func dashboardMeta(d Dashboard, labels map[string]string) metav1.ObjectMeta {
+	labels[naming.LabelName] = naming.AppName
+	labels[naming.LabelPartOf] = naming.AppName
+	labels[naming.LabelComponent] = "dashboards"
+	return metav1.ObjectMeta{
+		Name:        DashboardObjectName(d),
+		Labels:      labels,
+		Annotations: map[string]string{AnnotationFluxSubstitute: "disabled"},
+	}
+}
+
 // DashboardConfigMap ships one dashboard to the Grafana sidecar.
-func DashboardConfigMap(c *topology.Cluster, d Dashboard) *corev1.ConfigMap {
-	n := c.Names
-	labels := n.Labels()
-	labels[LabelGrafanaDashboard] = "1"
-	meta := objectMeta(c, dashboardObjectName(c, d), labels)
+func DashboardConfigMap(d Dashboard) *corev1.ConfigMap {
+	meta := dashboardMeta(d, map[string]string{LabelGrafanaDashboard: "1"})
 	meta.Annotations[AnnotationGrafanaFolder] = GrafanaFolder
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: meta,
-		Data:       map[string]string{dashboardObjectName(c, d) + ".json": string(d.JSON)},
+		Data:       map[string]string{DashboardObjectName(d) + ".json": string(d.JSON)},
 	}
 }
 
-// GrafanaDashboard ships one dashboard to grafana-operator (v5).
-func GrafanaDashboard(c *topology.Cluster, d Dashboard) *GrafanaDashboardObject {
-	selector := &metav1.LabelSelector{}
-	if s := c.Spec.Monitoring.GrafanaInstanceSelector; s != nil {
-		selector = s.DeepCopy()
-	}
+// GrafanaDashboard ships one dashboard to grafana-operator (v5); the empty instance selector matches every Grafana
+// the operator sees.
+func GrafanaDashboard(d Dashboard) *GrafanaDashboardObject {
 	return &GrafanaDashboardObject{
 		TypeMeta:   metav1.TypeMeta{APIVersion: GrafanaOperatorAPIVersion, Kind: GrafanaDashboardKind},
-		ObjectMeta: objectMeta(c, dashboardObjectName(c, d), c.Names.Labels()),
+		ObjectMeta: dashboardMeta(d, map[string]string{}),
 		Spec: GrafanaDashboardSpec{
-			InstanceSelector: selector,
-			// Grafana usually runs in another namespace than the cluster; the operator refuses that unless allowed.
+			InstanceSelector: &metav1.LabelSelector{},
+			// The package may be applied in another namespace than Grafana's; the operator refuses that unless allowed.
 			AllowCrossNamespaceImport: true,
 			FolderTitle:               GrafanaFolder,
 			JSON:                      string(d.JSON),
 		},
 	}
-}
-
-func dashboardObjectName(c *topology.Cluster, d Dashboard) string {
-	return c.Names.Dashboard(d.Kind)
 }
 
 // GrafanaDashboardObject is the part of grafana-operator's GrafanaDashboard (grafana.integreatly.org/v1beta1) this

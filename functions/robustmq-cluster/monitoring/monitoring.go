@@ -1,8 +1,8 @@
 // Package monitoring builds scrape config, alert rules and dashboards from the cluster topology.
 //
-// Kinds whose CRDs may be missing (ServiceMonitor, PrometheusRule, GrafanaDashboard) go to monitoring/, so GitOps
-// tools can apply them as a separate unit that depends on the operators; dashboard ConfigMaps are plain kinds and go
-// to dashboards/.
+// Kinds whose CRDs may be missing (ServiceMonitor, PrometheusRule) go to monitoring/, so GitOps tools can apply
+// them as a separate unit that depends on the Prometheus Operator. The dashboards are no cluster's: Dashboards
+// renders one set for every cluster, shipped as packages/robustmq-dashboards.
 package monitoring
 
 import (
@@ -20,9 +20,8 @@ import (
 )
 
 const (
-	// DirCRD holds the kinds that need an operator's CRDs; DirDashboards the dashboard ConfigMaps.
-	DirCRD        = "monitoring"
-	DirDashboards = "dashboards"
+	// DirCRD holds the kinds that need an operator's CRDs.
+	DirCRD = "monitoring"
 
 	// Job is the Prometheus job of every RobustMQ target: the ServiceMonitor takes it from the Services'
 	// app.kubernetes.io/name label, so it is the same for every pool and every cluster.
@@ -51,21 +50,7 @@ func Build(c *topology.Cluster) ([]output.Object, error) {
 			output.Object{File: DirCRD + "/prometheusrule.yaml", Object: PrometheusRule(c)},
 		)
 	}
-	if !*m.GrafanaSidecar && !*m.GrafanaOperator {
-		return out, nil
-	}
-	dashboards, err := Dashboards(c)
-	if err != nil {
-		return nil, fmt.Errorf("build dashboards: %w", err)
-	}
-	for _, d := range dashboards {
-		if *m.GrafanaSidecar {
-			out = append(out, output.Object{File: DirDashboards + "/configmap-" + d.Kind + ".yaml", Object: DashboardConfigMap(c, d)})
-		}
-		if *m.GrafanaOperator {
-			out = append(out, output.Object{File: DirCRD + "/grafanadashboard-" + d.Kind + ".yaml", Object: GrafanaDashboard(c, d)})
-		}
-	}
+	// Dashboards are the same for every cluster: packages/robustmq-dashboards holds them, once per Grafana.
 	return out, nil
 }
 

@@ -99,17 +99,16 @@ func TestBuildDevDefaultIsOff(t *testing.T) {
 
 func TestCapabilityGating(t *testing.T) {
 	crds := []string{"monitoring/servicemonitor.yaml", "monitoring/prometheusrule.yaml"}
-	sidecar := []string{"dashboards/configmap-overview.yaml", "dashboards/configmap-pool.yaml", "dashboards/configmap-node.yaml"}
-	operator := []string{"monitoring/grafanadashboard-overview.yaml", "monitoring/grafanadashboard-pool.yaml", "monitoring/grafanadashboard-node.yaml"}
 	for _, tc := range []struct {
 		name                       string
 		promOperator, side, grafOp bool
 		want                       []string
 	}{
-		{"defaults", true, true, false, append(slices.Clone(crds), sidecar...)},
-		{"no prometheus operator", false, true, false, sidecar},
-		{"grafana operator only", false, false, true, operator},
-		{"everything", true, true, true, append(append(slices.Clone(crds), sidecar...), operator...)},
+		{"defaults", true, true, false, crds},
+		{"no prometheus operator", false, true, false, nil},
+		// Dashboards are no cluster's: packages/robustmq-dashboards ships them, whatever the Grafana flags.
+		{"grafana operator only", false, false, true, nil},
+		{"everything", true, true, true, crds},
 		{"nothing", false, false, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,12 +118,7 @@ func TestCapabilityGating(t *testing.T) {
 			got := build(t, c)
 			assert.ElementsMatch(t, tc.want, files(got))
 			for _, o := range got {
-				kind := o.GVK().Kind
-				if kind == "ConfigMap" {
-					assert.True(t, strings.HasPrefix(o.File, DirDashboards+"/"), o.File)
-				} else {
-					assert.True(t, strings.HasPrefix(o.File, DirCRD+"/"), "%s %s needs a CRD and goes to monitoring/", kind, o.File)
-				}
+				assert.True(t, strings.HasPrefix(o.File, DirCRD+"/"), "%s %s needs a CRD and goes to monitoring/", o.GVK().Kind, o.File)
 			}
 		})
 	}
@@ -575,7 +569,7 @@ func allQueries(t *testing.T, c *topology.Cluster) []string {
 			out = append(out, r.Expr.String())
 		}
 	}
-	ds, err := Dashboards(c)
+	ds, err := Dashboards()
 	require.NoError(t, err)
 	for _, d := range ds {
 		out = append(out, dashboardQueries(t, d.JSON)...)
@@ -622,14 +616,14 @@ func TestEveryMetricNameIsExportedByRobustMQ(t *testing.T) {
 }
 
 func TestDashboards(t *testing.T) {
-	c := splitPools(t)
-	ds, err := Dashboards(c)
+	ds, err := Dashboards()
 	require.NoError(t, err)
 	require.Len(t, ds, 3)
 	uids := map[string]bool{}
 	for _, d := range ds {
 		assert.NotContains(t, string(d.JSON), "robustmq_", "RobustMQ metrics have no prefix (docs/robustmq.md §11.1)")
 		assert.LessOrEqual(t, len(d.UID), 40, "Grafana uids are at most 40 characters")
+		assert.Equal(t, "robustmq-"+d.Kind, d.UID)
 		assert.False(t, uids[d.UID])
 		uids[d.UID] = true
 
@@ -641,6 +635,9 @@ func TestDashboards(t *testing.T) {
 				Datasource *struct {
 					UID string `json:"uid"`
 				} `json:"datasource"`
+				Targets []struct {
+					Expr string `json:"expr"`
+				} `json:"targets"`
 			} `json:"panels"`
 			Templating struct {
 				List []struct {
@@ -653,42 +650,69 @@ func TestDashboards(t *testing.T) {
 		assert.Equal(t, d.UID, doc.UID)
 		for i, p := range doc.Panels {
 			assert.Equal(t, i+1, p.ID, "panel ids are numbered in order")
-			if p.Type != "row" {
-				require.NotNil(t, p.Datasource, "panel %d", p.ID)
-				assert.Equal(t, "${datasource}", p.Datasource.UID)
+			if p.Type == "row" {
+				continue
+			}
+			require.NotNil(t, p.Datasource, "panel %d", p.ID)
+			assert.Equal(t, "${datasource}", p.Datasource.UID)
+			// Nothing baked in: every query is scoped by the variables.
+			for _, tg := range p.Targets {
+				assert.Contains(t, tg.Expr, `namespace="$namespace"`, "%s panel %d", d.Kind, p.ID)
+				assert.Regexp(t, `cluster="\$cluster"|statefulset=~?"\$cluster-|pod=~"\$cluster-|persistentvolumeclaim=~"data-\$cluster-`, tg.Expr, "%s panel %d", d.Kind, p.ID)
 			}
 		}
-		var vars []string
+		vars := map[string]string{}
 		for _, v := range doc.Templating.List {
-			vars = append(vars, v.Name)
+			q, _ := v.Query.(string)
+			vars[v.Name] = q
 		}
-		assert.Subset(t, vars, []string{"datasource", "namespace"}, d.Kind)
+		assert.Equal(t, `label_values(up{job="robustmq"}, namespace)`, vars["namespace"], d.Kind)
+		assert.Equal(t, `label_values(up{namespace="$namespace",job="robustmq"}, cluster)`, vars["cluster"], d.Kind)
+		assert.Contains(t, vars, "datasource", d.Kind)
 		canon, err := canonicalJSON(json.RawMessage(d.JSON))
 		require.NoError(t, err)
 		assert.Equal(t, string(canon), string(d.JSON), "JSON keys are sorted")
 	}
-	node := ds[2]
-	assert.Contains(t, string(node.JSON), `"query": "split-meta-1,split-meta-2,split-meta-3,split-meta-4,split-meta-5,split-broker-11,split-broker-12,split-broker-13,split-engine-21,split-engine-22,split-engine-23"`,
-		"the pod variable lists the topology's pods with their ordinals")
-	pool := ds[1]
-	assert.Contains(t, string(pool.JSON), `"query": "meta,broker,engine"`)
+	overview, pool, node := string(ds[0].JSON), string(ds[1].JSON), string(ds[2].JSON)
+	// The meta pool is the one whose targets the ServiceMonitor labels role_meta="true"; quorum follows its size.
+	assert.Contains(t, overview, `label_values(up{namespace=\"$namespace\",job=\"robustmq\",cluster=\"$cluster\",role_meta=\"true\"}, pool)`)
+	assert.Contains(t, overview, `(floor(sum(kube_statefulset_replicas{namespace=\"$namespace\",statefulset=\"$cluster-$meta_pool\"}) / 2) + 1)`)
+	assert.Contains(t, overview, `statefulset=~\"$cluster-${pool:regex}\"`)
+	assert.Contains(t, pool, `label_values(up{namespace=\"$namespace\",job=\"robustmq\",cluster=\"$cluster\"}, pool)`)
+	assert.Contains(t, node, `label_values(up{namespace=\"$namespace\",job=\"robustmq\",cluster=\"$cluster\"}, pod)`)
+}
+
+// The ServiceMonitor puts the labels the dashboards' variables list on every target (namespace and pod the
+// Prometheus Operator adds to every ServiceMonitor target itself).
+func TestDashboardVariablesComeFromTheServiceMonitor(t *testing.T) {
+	var targets []string
+	for _, r := range ServiceMonitor(splitPools(t)).Spec.Endpoints[0].RelabelConfigs {
+		if r.TargetLabel != "" {
+			targets = append(targets, r.TargetLabel)
+		}
+		if r.Replacement != nil {
+			targets = append(targets, *r.Replacement)
+		}
+	}
+	assert.Subset(t, targets, []string{naming.MetricLabelCluster, naming.MetricLabelPool, naming.MetricLabelRolePrefix + "${1}"})
 }
 
 func TestDashboardObjects(t *testing.T) {
-	c := threeNodes(t)
-	c.Spec.Monitoring.GrafanaOperator = ptr.To(true)
-	c.Spec.Monitoring.GrafanaInstanceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"dashboards": "grafana"}}
-	ds, err := Dashboards(c)
+	ds, err := Dashboards()
 	require.NoError(t, err)
-	cm := DashboardConfigMap(c, ds[0])
+	cm := DashboardConfigMap(ds[0])
 	assert.Equal(t, "1", cm.Labels[LabelGrafanaDashboard])
-	assert.Equal(t, map[string]string{"trio-dashboard-overview.json": string(ds[0].JSON)}, cm.Data)
-	gd := GrafanaDashboard(c, ds[0])
+	assert.Equal(t, "robustmq-dashboard-overview", cm.Name)
+	assert.Empty(t, cm.Namespace, "the Grafana's namespace, chosen where the package is applied")
+	assert.Empty(t, cm.Annotations[naming.AnnotationGenerated], "never pruned by the function")
+	assert.Equal(t, map[string]string{"robustmq-dashboard-overview.json": string(ds[0].JSON)}, cm.Data)
+	gd := GrafanaDashboard(ds[0])
 	assert.Equal(t, "grafana.integreatly.org/v1beta1", gd.APIVersion)
-	assert.Equal(t, map[string]string{"dashboards": "grafana"}, gd.Spec.InstanceSelector.MatchLabels)
+	assert.Empty(t, gd.Spec.InstanceSelector.MatchLabels)
 	assert.Equal(t, string(ds[0].JSON), gd.Spec.JSON)
-	gd.Spec.InstanceSelector.MatchLabels["dashboards"] = "changed"
-	assert.Equal(t, "grafana", c.Spec.Monitoring.GrafanaInstanceSelector.MatchLabels["dashboards"], "the spec's selector is copied, not shared")
+	for _, meta := range []metav1.ObjectMeta{cm.ObjectMeta, gd.ObjectMeta} {
+		assert.Equal(t, "disabled", meta.Annotations[AnnotationFluxSubstitute])
+	}
 }
 
 func TestDeterministic(t *testing.T) {
@@ -710,10 +734,10 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-// One golden per board, for the three all-in-one nodes: the boards leave the function goldens, so a change to a
+// One golden per board (the boards are the same for every cluster): the boards leave the function goldens, so a change to a
 // query or panel shows here, in a file of its own. Refresh with make update-golden.
 func TestDashboardGoldens(t *testing.T) {
-	ds, err := Dashboards(threeNodes(t))
+	ds, err := Dashboards()
 	require.NoError(t, err)
 	require.Len(t, ds, 3)
 	for _, d := range ds {

@@ -349,7 +349,7 @@ type DNSEgress struct {
 }
 
 type Monitoring struct {
-	// Enabled renders scrape config, alert rules and dashboards. Default by environment.
+	// Enabled renders scrape config and alert rules. Default by environment.
 	Enabled *bool `json:"enabled,omitempty"`
 	// Namespace where Prometheus runs; it alone may scrape the metrics port. Default: monitoring.
 	Namespace string `json:"namespace,omitempty"`
@@ -357,11 +357,12 @@ type Monitoring struct {
 	PrometheusOperator *bool `json:"prometheusOperator,omitempty"`
 	// Labels added to ServiceMonitor and PrometheusRule so the target Prometheus selects them.
 	Labels map[string]string `json:"labels,omitempty"`
-	// GrafanaSidecar ships dashboards as ConfigMaps labelled for the Grafana sidecar. Default: true.
+	// GrafanaSidecar is accepted and has no effect: the dashboards are one set for every cluster, in the package
+	// packages/robustmq-dashboards. Default: true.
 	GrafanaSidecar *bool `json:"grafanaSidecar,omitempty"`
-	// GrafanaOperator ships GrafanaDashboard resources for grafana-operator. Default: false.
+	// GrafanaOperator is accepted and has no effect (see GrafanaSidecar). Default: false.
 	GrafanaOperator *bool `json:"grafanaOperator,omitempty"`
-	// GrafanaInstanceSelector selects the Grafana instances of grafana-operator.
+	// GrafanaInstanceSelector is accepted and has no effect (see GrafanaSidecar).
 	GrafanaInstanceSelector *metav1.LabelSelector `json:"grafanaInstanceSelector,omitempty"`
 }
 
