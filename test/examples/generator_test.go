@@ -119,7 +119,7 @@ func TestKustomizeGeneratorExec(t *testing.T) {
 }
 
 // The container variant is the exec one with the published image: same kustomization, same cluster. It is built
-// with the image make image builds locally, which this test builds when Docker does not have it yet.
+// with the image make image builds locally from this checkout.
 func TestKustomizeGeneratorContainer(t *testing.T) {
 	r := root(t)
 	execCluster, execSpec := readCluster(t, filepath.Join(generatorDir(t, "exec"), "cluster.yaml"))
@@ -153,10 +153,9 @@ func TestKustomizeGeneratorContainer(t *testing.T) {
 
 	t.Run("build", func(t *testing.T) {
 		testenv.Docker(t)
-		if err := exec.Command("docker", "image", "inspect", contSpec.Container.Image).Run(); err != nil {
-			out, err := exec.Command("make", "-C", r, "-f", "make/image.mk", "image").CombinedOutput()
-			require.NoError(t, err, "make image: %s", out)
-		}
+		// Always from this checkout: an image left in Docker by an earlier build may render older output.
+		out, err := exec.Command("make", "-C", r, "-f", "make/image.mk", "image").CombinedOutput()
+		require.NoError(t, err, "make image: %s", out)
 		built := kustomizeBuild(t, generatorDir(t, "container"), "--enable-alpha-plugins")
 		assertGeneratorOutput(t, built)
 		bin, err := e2e.FunctionBinary()
