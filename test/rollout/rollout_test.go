@@ -118,6 +118,9 @@ func deploy(t *testing.T, c *kubeapi.Cluster, ns string, edits ...[2]string) *pk
 	require.NoError(t, err)
 	dir := filepath.Join(t.TempDir(), "prod-ha")
 	require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "prod-ha"), dir))
+	// A fresh install: the checked-in render is of namespace robustmq, and moving a cluster to another namespace is
+	// a blocked change (docs/changes.md).
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "mq-prod")))
 	c.RestrictedNamespace(t, ns)
 	p := &pkg{c: c, ns: ns, dir: dir, pods: map[string]*recorder{}, t0: time.Now()}
 	t.Cleanup(func() {
@@ -152,6 +155,18 @@ func (p *pkg) edit(t *testing.T, from, to string) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), from)
 	require.NoError(t, os.WriteFile(f, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
+}
+
+// approve renders the package, expects the render to block exactly one change of the given kind (an id prefix such
+// as "engine-scale-down-"), and approves it in cluster.yaml as a user would after reading docs/changes.md.
+func (p *pkg) approve(t *testing.T, kind string) {
+	t.Helper()
+	out, err := e2e.Render(p.dir)
+	require.Error(t, err, "the render blocks the change:\n%s", out)
+	ids := e2e.ChangeIDs(out)
+	require.Len(t, ids, 1, out)
+	require.True(t, strings.HasPrefix(ids[0], kind), "blocked %s, want %s*", ids[0], kind)
+	require.NoError(t, e2e.Approve(filepath.Join(p.dir, "cluster.yaml"), ids[0]))
 }
 
 // apply renders the package with the real kpt and the function built from this tree, and applies what a
@@ -377,6 +392,7 @@ func (p *pkg) podOrdinals(t *testing.T, pool string) []string {
 func scaleDownKeepsPVCs(t *testing.T, p *pkg) {
 	ctx := context.Background()
 	p.edit(t, "      replicas: 3\n      brokerIdStart: 201\n", "      replicas: 2\n      brokerIdStart: 201\n")
+	p.approve(t, "engine-scale-down-")
 	p.apply(t)
 	p.waitRolledOut(t, "engine")
 	p.c.WaitFor(t, time.Minute, "mq-prod-engine-203 gone", func(ctx context.Context) (bool, error) {
@@ -431,6 +447,9 @@ func thirdZoneRequired(t *testing.T, c *kubeapi.Cluster) {
 	require.NoError(t, err)
 	dir := filepath.Join(t.TempDir(), "prod-ha")
 	require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "prod-ha"), dir))
+	// A fresh install: the checked-in render is of namespace robustmq, and moving a cluster to another namespace is
+	// a blocked change (docs/changes.md).
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "mq-prod")))
 	c.RestrictedNamespace(t, ns)
 	p := &pkg{c: c, ns: ns, dir: dir, pods: map[string]*recorder{}}
 	p.edit(t, "  namespace: robustmq\n", "  namespace: "+ns+"\n")
