@@ -69,7 +69,19 @@ func Process(rl *fn.ResourceList) (bool, error) {
 // functionConfig decodes, defaults and validates the RobustMQValidation; an empty functionConfig means defaults.
 func functionConfig(fc *fn.KubeObject) (*v1alpha1.RobustMQValidation, fn.Results) {
 	cfg := &v1alpha1.RobustMQValidation{}
-	if fc != nil && (fc.GetKind() != "" || fc.GetAPIVersion() != "") {
+	switch {
+	case fc == nil || (fc.GetKind() == "" && fc.GetAPIVersion() == ""):
+	case fc.GetKind() == "ConfigMap" && fc.GetAPIVersion() == "v1":
+		// kpt fn eval -- environment=dev version=v0.4.11, or an empty one when kpt has no config.
+		data, _, _ := fc.NestedStringMap("data")
+		cfg.Spec.Version, cfg.Spec.Environment = data["version"], cluster.Environment(data["environment"])
+		for k := range data {
+			if k != "version" && k != "environment" {
+				return nil, configResults(fc, field.ErrorList{field.NotSupported(field.NewPath("data").Key(k), k,
+					[]string{"version", "environment"})})
+			}
+		}
+	default:
 		decoded, errs := v1alpha1.Decode([]byte(fc.String()))
 		if len(errs) > 0 {
 			return nil, configResults(fc, errs)

@@ -220,6 +220,8 @@ func runCIScenario(t *testing.T, env map[string]string, renderScript, checkScrip
 	r := root(t)
 	bin, err := e2e.FunctionBinary()
 	require.NoError(t, err)
+	vbin, err := e2e.ValidatorBinary()
+	require.NoError(t, err)
 	repo := t.TempDir()
 	shimDir := t.TempDir()
 	shim := `#!/usr/bin/env bash
@@ -233,7 +235,7 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 	require.NoError(t, os.WriteFile(filepath.Join(shimDir, "kpt"), []byte(shim), 0o755))
 	environ := append(os.Environ(),
 		"PATH="+shimDir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"REAL_PATH="+os.Getenv("PATH"), "ROBUSTMQ_ROOT="+r, "ROBUSTMQ_FN_BIN="+bin,
+		"REAL_PATH="+os.Getenv("PATH"), "ROBUSTMQ_ROOT="+r, "ROBUSTMQ_FN_BIN="+bin, "ROBUSTMQ_VALIDATE_BIN="+vbin,
 		"GIT_AUTHOR_NAME=test", "GIT_AUTHOR_EMAIL=test@example.invalid",
 		"GIT_COMMITTER_NAME=test", "GIT_COMMITTER_EMAIL=test@example.invalid")
 	for k, v := range env {

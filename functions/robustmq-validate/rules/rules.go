@@ -27,6 +27,7 @@ const (
 	ConfigValueType   = "config-value-type"
 	ConfigRequired    = "config-required"
 	ConfigRoles       = "config-roles"
+	ConfigFile        = "config-file"
 	BrokerIDUnique    = "broker-id-unique"
 	BrokerIDRange     = "broker-id-range"
 	BrokerIDOverride  = "broker-id-override"
@@ -68,6 +69,7 @@ var All = []Rule{
 	{ConfigValueType, Error, false},
 	{ConfigRequired, Error, false},
 	{ConfigRoles, Error, false},
+	{ConfigFile, Error, false},
 	{BrokerIDUnique, Error, false},
 	{BrokerIDRange, Error, false},
 	{BrokerIDOverride, Error, false},
@@ -135,6 +137,7 @@ func Check(inv *inventory.Inventory, opts Options) []Finding {
 	var out []Finding
 	for _, n := range inv.Nodes {
 		out = append(out, config(n)...)
+		out = append(out, files(inv, n)...)
 		out = append(out, state(n)...)
 		out = append(out, probes(n, opts)...)
 		out = append(out, image(n, opts)...)
