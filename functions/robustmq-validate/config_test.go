@@ -19,8 +19,9 @@ func operator(t *testing.T) fn.KubeObjects {
 func config(t *testing.T, spec string) *fn.KubeObject {
 	t.Helper()
 	o, err := fn.ParseKubeObject([]byte("apiVersion: robustmq.io/v1alpha1\nkind: RobustMQValidation\nmetadata:\n  name: v\n  annotations:\n" +
-		"    config.kubernetes.io/local-config: \"true\"\n    config.kubernetes.io/path: validation.yaml\nspec:\n" + spec))
+		"    config.kubernetes.io/local-config: \"true\"\nspec:\n" + spec))
 	require.NoError(t, err)
+	require.NoError(t, o.SetPathAnnotation("validation.yaml"))
 	return o
 }
 
