@@ -275,6 +275,25 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 	}
 	out, err = sh(checkScript)
 	require.NoError(t, err, "check of an up-to-date repository: %s", out)
+	results, err := os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(results), "robustmq-validate", "the render ran the package's validator")
+
+	// A hand-written manifest the generator does not own, committed next to the rendered output: the validator
+	// fails the render, and the results say which file and field.
+	extra := filepath.Join(repo, pkgs[0], "mqtt-extra.yaml")
+	require.NoError(t, os.WriteFile(extra, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: mqtt-extra, namespace: messaging}\n"+
+		"spec:\n  selector: {app.kubernetes.io/name: robustmq}\n  ports: [{name: mqtt, port: 1883, targetPort: 1884}]\n"), 0o644))
+	git("add", "-A")
+	git("commit", "-q", "-m", "hand-written service")
+	out, err = sh(renderScript)
+	require.Error(t, err, "a validator error must fail the render: %s", out)
+	results, err = os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(results), "mqtt-extra.yaml")
+	assert.Contains(t, string(results), "rule: ports")
+	require.NoError(t, os.Remove(extra))
+	git("commit", "-q", "-am", "drop the hand-written service")
 
 	// A config change committed without rendering: the render succeeds, the check fails.
 	cfg := filepath.Join(repo, pkgs[0], "cluster.yaml")
@@ -297,7 +316,7 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 	edit("  version: v0.4.11", "  version: v0.4.9")
 	out, err = sh(renderScript)
 	require.Error(t, err, "a function error must fail the render: %s", out)
-	results, err := os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
+	results, err = os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
 	require.NoError(t, err)
 	assert.Contains(t, string(results), "severity: error")
 	assert.Contains(t, string(results), "spec.version")
