@@ -88,8 +88,8 @@ func TestConfigResolution(t *testing.T) {
 // Workloads are RobustMQ by image, by a mounted server.toml, or by label; the kpt function images are not.
 func TestDetection(t *testing.T) {
 	for image, want := range map[string]int{
-		"ghcr.io/robustmq/robustmq:v0.4.11":              1,
-		"robustmq/robustmq@sha256:0123":                  1,
+		"ghcr.io/robustmq/robustmq:v0.4.11":               1,
+		"robustmq/robustmq@sha256:0123":                   1,
 		"ghcr.io/robustmq/kpt-fn/robustmq-cluster:v0.1.0": 0,
 		"nginx": 0,
 	} {
