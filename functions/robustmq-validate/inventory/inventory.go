@@ -6,6 +6,7 @@ package inventory
 
 import (
 	"fmt"
+	"net"
 	"path"
 	"sort"
 	"strings"
@@ -446,8 +447,8 @@ func roles(n *Node) []string {
 	return out
 }
 
-// Cluster is the nodes that form one RobustMQ cluster: in one namespace, with the same cluster_name, or joined by
-// a shared meta_addrs address.
+// Cluster is the nodes that form one RobustMQ cluster: in one namespace, with the same explicit cluster_name, or
+// joined by a shared meta_addrs address.
 type Cluster struct {
 	Namespace string
 	Nodes     []*Node
@@ -483,7 +484,9 @@ func group(nodes []*Node) []*Cluster {
 			if a.Namespace != b.Namespace {
 				continue
 			}
-			if clusterName(a) == clusterName(b) || sharesMetaAddr(a, b) {
+			an, aok := clusterName(a)
+			bn, bok := clusterName(b)
+			if (aok && bok && an == bn) || sharesMetaAddr(a, b) {
 				union(i, j)
 			}
 		}
@@ -503,13 +506,15 @@ func group(nodes []*Node) []*Cluster {
 	return out
 }
 
-func clusterName(n *Node) string {
+// clusterName is the explicit cluster_name of a node's config; two unrelated deployments that both leave it at
+// the default are not one cluster for that.
+func clusterName(n *Node) (string, bool) {
 	if v, ok := n.Lookup("cluster_name"); ok {
 		if s, ok := v.(string); ok {
-			return s
+			return s, true
 		}
 	}
-	return "robust_mq_cluster_default"
+	return "", false
 }
 
 // MetaAddrs returns a node's meta_addrs as id -> address, and the ids in order.
@@ -530,6 +535,8 @@ func (n *Node) MetaAddrs() (map[string]string, []string) {
 	return out, ids
 }
 
+// sharesMetaAddr: the two nodes name a common meta node. Loopback addresses name each node itself, so they join
+// nothing.
 func sharesMetaAddr(a, b *Node) bool {
 	am, _ := a.MetaAddrs()
 	bm, _ := b.MetaAddrs()
@@ -538,6 +545,10 @@ func sharesMetaAddr(a, b *Node) bool {
 		seen[v] = true
 	}
 	for _, v := range bm {
+		host, _, err := net.SplitHostPort(v)
+		if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsLoopback() {
+			continue
+		}
 		if seen[v] {
 			return true
 		}

@@ -171,9 +171,26 @@ func formation(inv *inventory.Inventory, c *inventory.Cluster) []Finding {
 				"started in parallel may each find no reachable peer and bootstrap separate Raft clusters; use OrderedReady " +
 				"(docs/robustmq.md §7)"})
 		}
-		out = append(out, headless(inv, n)...)
+		if n.Replicas > 1 || !loopbackOnly(n) {
+			out = append(out, headless(inv, n)...)
+		}
 	}
 	return out
+}
+
+// loopbackOnly: a single node whose meta_addrs names only itself on 127.0.0.1 needs no DNS name.
+func loopbackOnly(n *inventory.Node) bool {
+	addrs, _ := n.MetaAddrs()
+	if len(addrs) == 0 {
+		return false
+	}
+	for _, a := range addrs {
+		host, _, err := net.SplitHostPort(a)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }
 
 func firstWithConfig(c *inventory.Cluster) *inventory.Node {

@@ -61,6 +61,22 @@ func Listeners(n *inventory.Node) []Listener {
 	return out
 }
 
+// sidecarPort reports whether another container of the pod declares the port: traffic for a sidecar is not
+// RobustMQ's.
+func sidecarPort(n *inventory.Node, port int32, proto corev1.Protocol) bool {
+	for _, c := range n.Spec.Containers {
+		if c.Name == n.Container.Name {
+			continue
+		}
+		for _, cp := range c.Ports {
+			if cp.ContainerPort == port && protocol(cp.Protocol) == proto {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func listenerOf(n *inventory.Node, port int32, proto corev1.Protocol) (Listener, bool) {
 	for _, l := range Listeners(n) {
 		if l.Port == port && l.Protocol == proto {
@@ -157,7 +173,7 @@ func servicePorts(inv *inventory.Inventory, s *inventory.Service) []Finding {
 			case !ok:
 				out = append(out, Finding{Rule: Ports, Object: s.Object, Field: field + ".targetPort", Message: fmt.Sprintf(
 					"targetPort %s is not a port of %s %s: its pods are no endpoints of this port", target.StrVal, n.Kind, n.Name)})
-			case !own:
+			case !own, sidecarPort(n, port, protocol(sp.Protocol)):
 			default:
 				if _, ok := listenerOf(n, port, protocol(sp.Protocol)); !ok {
 					out = append(out, Finding{Rule: Ports, Object: s.Object, Field: field, Message: fmt.Sprintf(
@@ -201,9 +217,9 @@ func policyPorts(inv *inventory.Inventory, np *inventory.NetworkPolicy) []Findin
 			return
 		}
 		for _, n := range targets {
-			port, proto, _, ok := containerPort(n, *p.port, p.proto)
+			port, proto, own, ok := containerPort(n, *p.port, p.proto)
 			if ok {
-				if _, ok := listenerOf(n, port, proto); ok {
+				if _, ok := listenerOf(n, port, proto); ok || !own || sidecarPort(n, port, proto) {
 					return
 				}
 			}
