@@ -51,6 +51,8 @@ const (
 	Resources         = policy.RuleResources
 	ServiceAccountTok = policy.RuleServiceAccountToken
 	InlineSecret      = policy.RuleInlineSecret
+	PlaintextExposed  = policy.RulePlaintextExposed
+	SelfSignedTLS     = policy.RuleSelfSignedTLS
 )
 
 // Rule is one check and its default severity. Hardening rules follow the environment, as in the generator: errors
@@ -93,6 +95,8 @@ var All = []Rule{
 	{Resources, Error, true},
 	{ServiceAccountTok, Error, true},
 	{InlineSecret, Error, true},
+	{PlaintextExposed, Error, true},
+	{SelfSignedTLS, Error, true},
 }
 
 // Known reports whether id names a rule.
@@ -150,6 +154,7 @@ func Check(inv *inventory.Inventory, opts Options) []Finding {
 	}
 	out = append(out, ports(inv)...)
 	out = append(out, hardening(inv)...)
+	out = append(out, exposure(inv)...)
 	return sortUnique(out)
 }
 
