@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -121,4 +122,22 @@ func TestEnvironment(t *testing.T) {
 	o := run(t, operator(t), cm)
 	assert.Equal(t, fn.Warning, byRule(o, "pod-security")[0].Severity)
 	assert.Equal(t, fn.Error, byRule(o, "config-required")[0].Severity)
+}
+
+// The image's release: any supported one passes unless spec.version names another; an unsupported one fails.
+func TestImageVersion(t *testing.T) {
+	items := func(tag string) fn.KubeObjects {
+		b, err := os.ReadFile("testdata/manifests/hand-written/robustmq.yaml")
+		require.NoError(t, err)
+		objs, err := fn.ParseKubeObjects([]byte(strings.ReplaceAll(string(b), "robustmq:v0.4.11", "robustmq:"+tag)))
+		require.NoError(t, err)
+		return objs
+	}
+	assert.Empty(t, byRule(run(t, items("v0.4.10"), nil), "image-version"), "v0.4.10 is supported")
+	assert.NotEmpty(t, byRule(run(t, items("v0.4.10"), config(t, "  version: v0.4.11\n")), "image-version"))
+	assert.Empty(t, byRule(run(t, items("v0.4.10"), config(t, "  version: v0.4.10\n")), "image-version"))
+	o := run(t, items("v0.4.9"), nil)
+	require.Len(t, byRule(o, "image-version"), 2)
+	assert.Contains(t, byRule(o, "image-version")[0].Message, "runs RobustMQ v0.4.9")
+	assert.False(t, o.OK)
 }

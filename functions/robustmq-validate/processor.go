@@ -15,14 +15,14 @@ import (
 // Process checks the items and appends results. It only reads rl.Items: a validator that changed an object would
 // hide the very problem it reports.
 func Process(rl *fn.ResourceList) (bool, error) {
-	cfg, results := functionConfig(rl.FunctionConfig)
+	cfg, versionSet, results := functionConfig(rl.FunctionConfig)
 	if len(results) > 0 {
 		rl.Results = append(rl.Results, results...)
 		return false, nil
 	}
 	inv := inventory.Read(rl.Items)
 	env := environment(cfg, inv)
-	findings := rules.Check(inv, rules.Options{Version: cfg.Spec.Version, Prod: env == cluster.Prod})
+	findings := rules.Check(inv, rules.Options{Version: cfg.Spec.Version, VersionSet: versionSet, Prod: env == cluster.Prod})
 	skipped := make([]int, len(cfg.Spec.Skip))
 	ok := true
 	for _, f := range findings {
@@ -67,7 +67,21 @@ func Process(rl *fn.ResourceList) (bool, error) {
 }
 
 // functionConfig decodes, defaults and validates the RobustMQValidation; an empty functionConfig means defaults.
-func functionConfig(fc *fn.KubeObject) (*v1alpha1.RobustMQValidation, fn.Results) {
+// versionSet reports whether it names the version itself.
+func functionConfig(fc *fn.KubeObject) (cfg *v1alpha1.RobustMQValidation, versionSet bool, results fn.Results) {
+	cfg, results = decodeConfig(fc)
+	if len(results) > 0 {
+		return nil, false, results
+	}
+	versionSet = cfg.Spec.Version != ""
+	cfg.Default()
+	if errs := cfg.Validate(rules.Known); len(errs) > 0 {
+		return nil, false, configResults(fc, errs)
+	}
+	return cfg, versionSet, nil
+}
+
+func decodeConfig(fc *fn.KubeObject) (*v1alpha1.RobustMQValidation, fn.Results) {
 	cfg := &v1alpha1.RobustMQValidation{}
 	switch {
 	case fc == nil || (fc.GetKind() == "" && fc.GetAPIVersion() == ""):
@@ -87,10 +101,6 @@ func functionConfig(fc *fn.KubeObject) (*v1alpha1.RobustMQValidation, fn.Results
 			return nil, configResults(fc, errs)
 		}
 		cfg = decoded
-	}
-	cfg.Default()
-	if errs := cfg.Validate(rules.Known); len(errs) > 0 {
-		return nil, configResults(fc, errs)
 	}
 	return cfg, nil
 }

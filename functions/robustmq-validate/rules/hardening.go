@@ -3,8 +3,10 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
+	clusterapi "github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/policy"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-validate/inventory"
@@ -130,9 +132,13 @@ func image(n *inventory.Node, opts Options) []Finding {
 	field := n.ContainerPath + ".image"
 	var out []Finding
 	switch {
-	case releaseTag.MatchString(tag) && tag != opts.Version:
+	case releaseTag.MatchString(tag) && opts.VersionSet && tag != opts.Version:
 		out = append(out, Finding{Rule: ImageVersion, Object: n.Object, Field: field, Message: fmt.Sprintf(
 			"container %s runs RobustMQ %s, but the manifests are checked against %s (functionConfig spec.version)", n.Container.Name, tag, opts.Version)})
+	case releaseTag.MatchString(tag) && !slices.Contains(clusterapi.SupportedVersions, tag):
+		out = append(out, Finding{Rule: ImageVersion, Object: n.Object, Field: field, Message: fmt.Sprintf(
+			"container %s runs RobustMQ %s; these rules know the server.toml layout of %v only, and older releases "+
+				"silently ignore its keys (docs/robustmq.md §2)", n.Container.Name, tag, clusterapi.SupportedVersions)})
 	case tag == "" && !digest, tag == "latest":
 		out = append(out, Finding{Rule: ImageTag, Object: n.Object, Field: field, Message: fmt.Sprintf(
 			"container %s: image %s moves with every release, so pods restarted at different times run different versions "+

@@ -131,6 +131,9 @@ type Finding struct {
 type Options struct {
 	// Version is the RobustMQ release the manifests run, e.g. v0.4.11.
 	Version string
+	// VersionSet: the functionConfig names Version, so every image must run it. Otherwise an image may run any
+	// supported release.
+	VersionSet bool
 	// Prod: hardening rules that the generator applies only in prod (non-release image tags) apply too.
 	Prod bool
 }
