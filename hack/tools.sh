@@ -2,7 +2,7 @@
 # hack/tools.sh <tool>... builds (once) and prints the absolute path of each tool,
 # one line per argument, in argument order. Build logs go to stderr only.
 #
-# Tools: etcd kube-apiserver kube-controller-manager kustomize promtool
+# Tools: etcd kube-apiserver kube-controller-manager kustomize promtool helm3 helm4 registry
 # Versions come from hack/versions.env; binaries are cached as <tool>-<version>
 # under ${ROBUSTMQ_KPT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/robustmq-kpt/tools},
 # so bumping a pin rebuilds. Everything is built from the Go module proxy.
@@ -22,7 +22,7 @@ export GOWORK=off CGO_ENABLED=0
 log() { echo "tools.sh: $*" >&2; }
 
 usage() {
-  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kustomize|promtool}..." >&2
+  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kustomize|promtool|helm3|helm4|registry}..." >&2
   exit 2
 }
 
@@ -32,6 +32,9 @@ version_of() {
     kube-apiserver | kube-controller-manager) echo "$KUBERNETES_VERSION" ;;
     kustomize) echo "$KUSTOMIZE_VERSION" ;;
     promtool) echo "$PROMTOOL_VERSION" ;;
+    helm3) echo "$HELM3_VERSION" ;;
+    helm4) echo "$HELM4_VERSION" ;;
+    registry) echo "$REGISTRY_VERSION" ;;
     *) return 1 ;;
   esac
 }
@@ -92,16 +95,27 @@ build_kube() { # $1 = output dir; builds both binaries (the second is nearly fre
   )
 }
 
-build_goinstall() { # $1 = output dir, $2 = name, $3 = pkg@version
+build_goinstall() { # $1 = output dir, $2 = name, $3 = pkg@version, $4 = extra -ldflags
   local out=$1 name=$2 pkg=$3 bin
   bin=$(newtmp)
-  GOFLAGS='' GOBIN=$bin go install -trimpath -ldflags "-s -w" "$pkg" >&2
-  mv "$bin/$name" "$out/$name"
+  GOFLAGS='' GOBIN=$bin go install -trimpath -ldflags "-s -w ${4:-}" "$pkg" >&2
+  mv "$bin/$(basename "${pkg%@*}")" "$out/$name"
+}
+
+helm3_ldflags() {
+  local gomod minor p
+  gomod=$(cd "$WORK" && go mod download -json "helm.sh/helm/v3@$HELM3_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  minor=$(sed -n 's#^[[:space:]]*k8s\.io/client-go v0\.\([0-9]*\)\..*#\1#p' "$gomod")
+  [[ -n $minor ]] || { log "no k8s.io/client-go in $gomod"; return 1; }
+  echo -n "-X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION"
+  for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    echo -n " -X $p.k8sVersionMajor=1 -X $p.k8sVersionMinor=$minor"
+  done
 }
 
 # ensure <tool>: build if missing (under a per-group lock), print the path.
 ensure() {
-  local tool=$1 ver group final out fd t
+  local tool=$1 ver group final out fd t ldflags
   ver=$(version_of "$tool") || usage
   final="$CACHE/$tool-$ver"
   if [[ ! -x $final ]]; then
@@ -117,6 +131,16 @@ ensure() {
         kube-*) build_kube "$out" ;;
         kustomize) build_goinstall "$out" kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" ;;
         promtool) build_goinstall "$out" promtool "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" ;;
+        # The -X flags are those of Helm's own Makefile: `helm version` reports the version, and Helm 3's offline
+        # Kubernetes version (helm template, lint; checked against a chart's kubeVersion) is that of its
+        # client-go, not 1.20.
+        helm3)
+          ldflags=$(helm3_ldflags)
+          build_goinstall "$out" helm3 "helm.sh/helm/v3/cmd/helm@$HELM3_VERSION" "$ldflags"
+          ;;
+        helm4) build_goinstall "$out" helm4 "helm.sh/helm/v4/cmd/helm@$HELM4_VERSION" \
+          "-X helm.sh/helm/v4/internal/version.version=$HELM4_VERSION" ;;
+        registry) build_goinstall "$out" registry "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION" ;;
       esac
       # Atomic renames: readers see either nothing or a complete binary.
       for t in "$out"/*; do

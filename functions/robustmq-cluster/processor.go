@@ -56,6 +56,12 @@ func Process(rl *fn.ResourceList) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	// Change safety (changes.go): what applying this render does to the running cluster; blocks what breaks it.
+	results, safe := checkChanges(rl, sources, generated)
+	rl.Results = append(rl.Results, results...)
+	if !safe {
+		return false, nil
+	}
 	kept := rl.Items[:0:0]
 	for _, it := range rl.Items {
 		if it.GetAnnotation(naming.AnnotationGenerated) != naming.FunctionName {

@@ -71,6 +71,9 @@ func toolInDir(dir, tool string) (string, error) {
 		"kube-controller-manager": "KUBERNETES_VERSION",
 		"kustomize":               "KUSTOMIZE_VERSION",
 		"promtool":                "PROMTOOL_VERSION",
+		"helm3":                   "HELM3_VERSION",
+		"helm4":                   "HELM4_VERSION",
+		"registry":                "REGISTRY_VERSION",
 	}[tool]
 	var names []string
 	if v, err := Pinned(versionKey); err == nil && versionKey != "" {

@@ -328,6 +328,11 @@ func upgradesAndImmutableChanges(t *testing.T, c *kubeapi.Cluster) {
 
 	edit(t, filepath.Join(work, "cluster.yaml"), "        size: 10Gi", "        size: 20Gi")
 	out, err = e2e.Render(work)
+	require.Error(t, err, "the render refuses a volumeClaimTemplates change until it is approved: %s", out)
+	ids := e2e.ChangeIDs(out)
+	require.Len(t, ids, 1, out)
+	require.NoError(t, e2e.Approve(filepath.Join(work, "cluster.yaml"), ids...))
+	out, err = e2e.Render(work)
 	require.NoError(t, err, out)
 	_, err = c.Apply(ctx, ns, rendered(t, work))
 	require.Error(t, err, "volumeClaimTemplates are immutable")

@@ -79,13 +79,19 @@ func TestVariantGetRenameRenderUpdate(t *testing.T) {
 			edit(t, filepath.Join(pkg, "cluster.yaml"),
 				"\n  name: "+bp.Cluster.Name+"\n", "\n  name: "+variant+"\n",
 				"replicas: "+strconv.Itoa(int(*pool.Replicas))+"\n", "replicas: "+strconv.Itoa(int(replicas))+"\n")
-			// 4. Render.
+			// 4. Render. With the blueprint's own render still there, the function sees a renamed cluster and
+			// refuses; the documented step deletes that folder first (it was never applied).
 			out, err := e2e.Render(pkg)
+			require.Error(t, err, out)
+			assert.Contains(t, out, "cluster "+bp.Cluster.Name+" is renamed to "+variant)
+			assert.Contains(t, out, "approve with annotation robustmq.io/approve: rename-")
+			require.NoError(t, os.RemoveAll(filepath.Join(pkg, bp.Cluster.Name)))
+			out, err = e2e.Render(pkg)
 			require.NoError(t, err, out)
 			sts := readStatefulSet(t, filepath.Join(pkg, variant, "pool-"+pool.Name+"-statefulset.yaml"))
 			assert.Equal(t, variant+"-"+pool.Name, sts.Name)
 			assert.Equal(t, replicas, *sts.Spec.Replicas)
-			assert.Empty(t, files(t, filepath.Join(pkg, bp.Cluster.Name)), "the blueprint's rendered files must be pruned by the render")
+			assert.Empty(t, files(t, filepath.Join(pkg, bp.Cluster.Name)), "the render must not bring the blueprint's rendered files back")
 
 			// 5. Upstream change outside spec.pools, rendered and tagged like a release of the blueprint.
 			w.changeUpstream(bp.Name, "v2", "\n    level: "+string(level)+"\n", "\n    level: "+newLevel+"\n")
@@ -130,11 +136,12 @@ func TestVariantPoolEditsLostWhenUpstreamChangesPools(t *testing.T) {
 
 	w.kpt("pkg", "get", w.url(bp, "v1"), pkg)
 	edit(t, filepath.Join(pkg, "cluster.yaml"), "replicas: 3\n", "replicas: 5\n")
-	w.changeUpstream(bp, "v2", "size: 10Gi\n", "size: 20Gi\n")
+	// A change that renders without approval (a pod roll); a storage change would need one.
+	w.changeUpstream(bp, "v2", `limits: {cpu: "2", memory: 2Gi}`, `limits: {cpu: "2", memory: 3Gi}`)
 	w.kpt("pkg", "update", pkg+"@v2")
 
 	cfg := read(t, filepath.Join(pkg, "cluster.yaml"))
-	assert.Contains(t, cfg, "size: 20Gi\n")
+	assert.Contains(t, cfg, `memory: 3Gi}`)
 	assert.Contains(t, cfg, "replicas: 3\n", "kpt now keeps local pool edits when upstream changes spec.pools: "+
 		"update the merge caveat in hack/catalog and the blueprint READMEs")
 }
@@ -244,4 +251,38 @@ func readConfigMap(t *testing.T, path string) *corev1.ConfigMap {
 	var cm corev1.ConfigMap
 	require.NoError(t, yaml.Unmarshal([]byte(read(t, path)), &cm), path)
 	return &cm
+}
+
+// The render catches what kpt's whole-list merge does: a local pool added to spec.pools, rendered, then an upstream
+// change to spec.pools arrives with `kpt pkg update` and replaces the list. The next render would delete the local
+// pool's StatefulSet; it refuses with an approvable error naming the pool instead, and changes nothing.
+func TestPkgUpdateDroppingALocalPoolIsCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs kpt")
+	}
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	const bp = "staging-3-node"
+	w := newWorkspace(t, root, bp)
+	pkg := filepath.Join(w.dir, "orders-mq")
+
+	w.kpt("pkg", "get", w.url(bp, "v1"), pkg)
+	edit(t, filepath.Join(pkg, "cluster.yaml"), "  pools:\n", "  pools:\n    - {name: edge, roles: [broker], replicas: 2, brokerIdStart: 101}\n",
+		"      roles: [meta, broker, engine]\n", "      roles: [meta, broker, engine]\n      brokerIdStart: 1\n")
+	out, err := e2e.Render(pkg)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "new pool edge starts 2 pods")
+	w.changeUpstream(bp, "v2", `limits: {cpu: "2", memory: 2Gi}`, `limits: {cpu: "2", memory: 3Gi}`)
+	w.kpt("pkg", "update", pkg+"@v2")
+	require.NotContains(t, read(t, filepath.Join(pkg, "cluster.yaml")), "name: edge", "kpt now merges pools element by element")
+
+	before, err := e2e.Snapshot(pkg)
+	require.NoError(t, err)
+	out, err = e2e.Render(pkg)
+	require.Error(t, err, out)
+	assert.Contains(t, out, "pool edge is removed: pruning deletes StatefulSet mq-staging-edge and its 2 pods")
+	assert.Contains(t, out, "approve with annotation robustmq.io/approve: pool-removed-")
+	after, err := e2e.Snapshot(pkg)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "a blocked render must not change the package")
 }

@@ -84,6 +84,7 @@ type glJob struct {
 	BeforeScript []string          `json:"before_script,omitempty"`
 	Script       []string          `json:"script,omitempty"`
 	Rules        []map[string]any  `json:"rules,omitempty"`
+	Needs        []map[string]any  `json:"needs,omitempty"`
 	Artifacts    *struct {
 		When  string   `json:"when"`
 		Paths []string `json:"paths"`
@@ -149,6 +150,13 @@ func TestCIRenderCommand(t *testing.T) {
 	assert.True(t, strings.HasPrefix(keep.Uses, "actions/upload-artifact@"))
 	assert.Equal(t, strings.TrimSuffix(wf.Env["RESULTS_DIR"], "/")+"/", keep.With["path"])
 
+	// The changes comment runs after a failed render too, on the results it kept, with the command TestChangesComment
+	// tests.
+	comment := stepNamed(t, job.Steps, "changes comment")
+	assert.Equal(t, "always() && github.event_name == 'pull_request'", comment.If)
+	assert.Contains(t, comment.Run, `go run github.com/robustmq/robustmq-kpt/examples/ci/comment@v0.1.0 "$RESULTS_DIR"`)
+	assert.Contains(t, comment.Run, "exit $status", "blocked changes fail the job")
+
 	check := stepNamed(t, job.Steps, "check")
 	assert.Equal(t, "github.event_name == 'pull_request'", check.If)
 	assert.Regexp(t, diffCheck, check.Run)
@@ -180,6 +188,11 @@ func TestCIRenderCommand(t *testing.T) {
 	glCheck := jobs["kpt-render-check"]
 	assert.Equal(t, ".kpt-render", glCheck.Extends)
 	assert.Regexp(t, diffCheck, strings.Join(glCheck.Script, "\n"))
+	glChanges := jobs["kpt-render-changes"]
+	require.Len(t, glChanges.Needs, 1)
+	assert.Equal(t, "kpt-render-check", glChanges.Needs[0]["job"])
+	assert.Equal(t, "always", glChanges.Rules[0]["when"], "the report runs after a failed render too")
+	assert.Contains(t, strings.Join(glChanges.Script, "\n"), `go run github.com/robustmq/robustmq-kpt/examples/ci/comment@v0.1.0 "$RESULTS_DIR"`)
 	glPropose := jobs["kpt-render-propose"]
 	assert.Equal(t, ".kpt-render", glPropose.Extends)
 	assert.Contains(t, strings.Join(glPropose.Script, "\n"), "merge_request.create")
@@ -304,7 +317,7 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 		require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
 		git("commit", "-q", "-am", "edit "+to)
 	}
-	edit("  environment: staging", "  environment: dev")
+	edit("  version: v0.4.11", "  version: v0.4.10")
 	out, err = sh(renderScript)
 	require.NoError(t, err, out)
 	out, err = sh(checkScript)
@@ -313,11 +326,74 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 
 	// An invalid config: kpt's exit code fails the render, the results say why.
 	git("checkout", "-q", "--", ".")
-	edit("  version: v0.4.11", "  version: v0.4.9")
+	edit("  version: v0.4.10", "  version: v0.4.9")
 	out, err = sh(renderScript)
 	require.Error(t, err, "a function error must fail the render: %s", out)
 	results, err = os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
 	require.NoError(t, err)
 	assert.Contains(t, string(results), "severity: error")
 	assert.Contains(t, string(results), "spec.version")
+}
+
+// The pull request comment of the CI examples (examples/ci/comment) from the results of real renders: a safe change
+// lists the pools that roll and passes; a blocked change is listed with its approval id and fails the job.
+func TestChangesComment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs kpt")
+	}
+	r := root(t)
+	bin := filepath.Join(t.TempDir(), "comment")
+	build := exec.Command("go", "build", "-o", bin, "./examples/ci/comment")
+	build.Dir = r
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	fnBin, err := e2e.FunctionBinary()
+	require.NoError(t, err)
+	repo := t.TempDir()
+	pkg := filepath.Join(repo, "deploy", "prod")
+	require.NoError(t, e2e.CopyDir(filepath.Join(r, "packages", "robustmq"), pkg))
+	results := filepath.Join(repo, "kpt-results")
+	render := func() error {
+		cmd := exec.Command(filepath.Join(r, "hack", "render.sh"), pkg, "--results-dir", filepath.Join(results, "deploy", "prod"))
+		cmd.Env = append(os.Environ(), "ROBUSTMQ_FN_BIN="+fnBin)
+		out, err := cmd.CombinedOutput()
+		t.Logf("render: %s", out)
+		return err
+	}
+	comment := func() (string, error) {
+		cmd := exec.Command(bin, results)
+		var stdout strings.Builder
+		cmd.Stdout = &stdout
+		err := cmd.Run()
+		return stdout.String(), err
+	}
+	cfg := filepath.Join(pkg, "cluster.yaml")
+	change := func(from, to string) {
+		b, err := os.ReadFile(cfg)
+		require.NoError(t, err)
+		require.Contains(t, string(b), from)
+		require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
+	}
+
+	require.NoError(t, render())
+	md, err := comment()
+	require.NoError(t, err, md)
+	assert.Contains(t, md, "### `deploy/prod`\n\nNo change to the running cluster.")
+
+	change("  version: v0.4.11", "  version: v0.4.10")
+	require.NoError(t, render())
+	md, err = comment()
+	require.NoError(t, err, md)
+	assert.Contains(t, md, "- robustmq / node (rolls): ")
+	assert.Contains(t, md, "robustmq-node-3, robustmq-node-2, robustmq-node-1")
+	assert.NotContains(t, md, "Blocked")
+
+	change("size: 10Gi", "size: 20Gi")
+	require.Error(t, render())
+	md, err = comment()
+	require.Error(t, err, "a blocked change fails the job:\n%s", md)
+	assert.Contains(t, md, "**Blocked**")
+	assert.Regexp(t, "\\| robustmq \\| node \\| storage-size \\| `storage-size-[0-9a-f]{8}` \\|", md)
+	t.Logf("comment:\n%s", md)
 }

@@ -118,7 +118,11 @@ func generate(dir, tmp string, envs []environment, render func(pkg string) error
 
 	for _, env := range envs {
 		pkg := filepath.Join(tmp, "envs", env.Name)
-		if err := copyTree(base, pkg, func(rel string) bool { return filepath.Base(rel) == "kustomization.yaml" }); err != nil {
+		// Only the config: an environment is another cluster, not a change of the base's (the function would
+		// classify dev's one replica as a meta scale-down of the base's three).
+		if err := copyTree(base, pkg, func(rel string) bool {
+			return filepath.Base(rel) == "kustomization.yaml" || strings.ContainsRune(filepath.ToSlash(rel), '/')
+		}); err != nil {
 			return "", err
 		}
 		if err := patchCluster(filepath.Join(pkg, "cluster.yaml"), env.Patch); err != nil {
