@@ -19,6 +19,7 @@ help: ## List the targets
 
 build: ## Build the function binaries into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(FN_BIN) ./functions/robustmq-cluster
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/robustmq-validate ./functions/robustmq-validate
 
 render: ## Render packages/robustmq into $(OUT)/robustmq with the real kpt fn render
 	rm -rf $(OUT)/robustmq && mkdir -p $(OUT) && cp -r packages/robustmq $(OUT)/robustmq

@@ -19,7 +19,7 @@ IMAGE_MK := $(lastword $(MAKEFILE_LIST))
 IMAGE_ROOT := $(abspath $(dir $(IMAGE_MK))..)
 
 REGISTRY ?= ghcr.io/robustmq/kpt-fn
-FUNCTIONS ?= robustmq-cluster
+FUNCTIONS ?= robustmq-cluster robustmq-validate
 # The one place the release version lives is the VERSION file.
 ifndef VERSION
 VERSION := $(strip $(shell cat $(IMAGE_ROOT)/VERSION))

@@ -81,8 +81,9 @@ func clusterID(src source) string {
 	return src.obj.GetName()
 }
 
-// otherKinds are the kinds of group robustmq.io that are not clusters and are no typo: none yet.
-var otherKinds = map[string]bool{}
+// otherKinds are the kinds of group robustmq.io that are not clusters and are no typo: the functionConfig of the
+// robustmq-validate function.
+var otherKinds = map[string]bool{"RobustMQValidation": true}
 
 // nearMisses finds objects that look meant to be a RobustMQCluster but are not read as one: a kind or apiVersion
 // off by a typo would otherwise leave the package without a cluster, the run without an error, and every object

@@ -69,7 +69,7 @@ func TestRenderClassifies(t *testing.T) {
 			{"warning", "service-type", "spec.service.type", "from ClusterIP to LoadBalancer", false},
 		}},
 		{"monitoring off", "packages/robustmq", cfgEdit("  service:", "  monitoring: {enabled: false}\n  service:"), []expect{
-			{"info", "objects", "spec", "cluster robustmq: deletes ConfigMap robustmq-dashboard-node", false},
+			{"info", "objects", "spec", "cluster robustmq: deletes PrometheusRule robustmq, ServiceMonitor robustmq", false},
 		}},
 		{"rename", "packages/robustmq", cfgEdit("  name: robustmq\n", "  name: broker\n"), []expect{
 			{"error", "rename", "metadata.name", "cluster robustmq is renamed to broker", true},

@@ -49,7 +49,7 @@ func FunctionBinary() (string, error) {
 	return binPath, buildErr
 }
 
-// Render runs hack/render.sh (the real `kpt fn render`, function in exec mode) on a package directory.
+// Render runs hack/render.sh (the real `kpt fn render`, generator and validator in exec mode) on a package directory.
 // It returns the combined output and the error of the command.
 func Render(pkg string) (string, error) {
 	root, err := Root()
@@ -60,8 +60,12 @@ func Render(pkg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	vbin, err := ValidatorBinary()
+	if err != nil {
+		return "", err
+	}
 	cmd := exec.Command(filepath.Join(root, "hack", "render.sh"), pkg)
-	cmd.Env = append(os.Environ(), "ROBUSTMQ_FN_BIN="+bin)
+	cmd.Env = append(os.Environ(), "ROBUSTMQ_FN_BIN="+bin, "ROBUSTMQ_VALIDATE_BIN="+vbin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()

@@ -233,6 +233,8 @@ func runCIScenario(t *testing.T, env map[string]string, renderScript, checkScrip
 	r := root(t)
 	bin, err := e2e.FunctionBinary()
 	require.NoError(t, err)
+	vbin, err := e2e.ValidatorBinary()
+	require.NoError(t, err)
 	repo := t.TempDir()
 	shimDir := t.TempDir()
 	shim := `#!/usr/bin/env bash
@@ -246,7 +248,7 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 	require.NoError(t, os.WriteFile(filepath.Join(shimDir, "kpt"), []byte(shim), 0o755))
 	environ := append(os.Environ(),
 		"PATH="+shimDir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"REAL_PATH="+os.Getenv("PATH"), "ROBUSTMQ_ROOT="+r, "ROBUSTMQ_FN_BIN="+bin,
+		"REAL_PATH="+os.Getenv("PATH"), "ROBUSTMQ_ROOT="+r, "ROBUSTMQ_FN_BIN="+bin, "ROBUSTMQ_VALIDATE_BIN="+vbin,
 		"GIT_AUTHOR_NAME=test", "GIT_AUTHOR_EMAIL=test@example.invalid",
 		"GIT_COMMITTER_NAME=test", "GIT_COMMITTER_EMAIL=test@example.invalid")
 	for k, v := range env {
@@ -286,6 +288,25 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 	}
 	out, err = sh(checkScript)
 	require.NoError(t, err, "check of an up-to-date repository: %s", out)
+	results, err := os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(results), "robustmq-validate", "the render ran the package's validator")
+
+	// A hand-written manifest the generator does not own, committed next to the rendered output: the validator
+	// fails the render, and the results say which file and field.
+	extra := filepath.Join(repo, pkgs[0], "mqtt-extra.yaml")
+	require.NoError(t, os.WriteFile(extra, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: mqtt-extra, namespace: messaging}\n"+
+		"spec:\n  selector: {app.kubernetes.io/name: robustmq}\n  ports: [{name: mqtt, port: 1883, targetPort: 1884}]\n"), 0o644))
+	git("add", "-A")
+	git("commit", "-q", "-m", "hand-written service")
+	out, err = sh(renderScript)
+	require.Error(t, err, "a validator error must fail the render: %s", out)
+	results, err = os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(results), "mqtt-extra.yaml")
+	assert.Contains(t, string(results), "rule: ports")
+	require.NoError(t, os.Remove(extra))
+	git("commit", "-q", "-am", "drop the hand-written service")
 
 	// A config change committed without rendering: the render succeeds, the check fails.
 	cfg := filepath.Join(repo, pkgs[0], "cluster.yaml")
@@ -308,7 +329,7 @@ PATH="$REAL_PATH" exec "$ROBUSTMQ_ROOT/hack/render.sh" "$@"
 	edit("  version: v0.4.10", "  version: v0.4.9")
 	out, err = sh(renderScript)
 	require.Error(t, err, "a function error must fail the render: %s", out)
-	results, err := os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
+	results, err = os.ReadFile(filepath.Join(repo, env["RESULTS_DIR"], pkgs[0], "results.yaml"))
 	require.NoError(t, err)
 	assert.Contains(t, string(results), "severity: error")
 	assert.Contains(t, string(results), "spec.version")

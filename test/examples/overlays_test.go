@@ -131,6 +131,8 @@ func TestOverlayProdHasCertificateInBrokerUnit(t *testing.T) {
 func TestOverlaysUpToDate(t *testing.T) {
 	bin, err := e2e.FunctionBinary()
 	require.NoError(t, err)
+	vbin, err := e2e.ValidatorBinary()
+	require.NoError(t, err)
 	work := filepath.Join(t.TempDir(), "kustomize-overlays")
 	require.NoError(t, e2e.CopyDir(overlaysDir(t), work))
 	before, err := e2e.Snapshot(work)
@@ -138,7 +140,7 @@ func TestOverlaysUpToDate(t *testing.T) {
 
 	cmd := exec.Command("go", "run", "./examples/kustomize-overlays/generate", "-dir", work)
 	cmd.Dir = root(t)
-	cmd.Env = append(os.Environ(), "ROBUSTMQ_FN_BIN="+bin)
+	cmd.Env = append(os.Environ(), "ROBUSTMQ_FN_BIN="+bin, "ROBUSTMQ_VALIDATE_BIN="+vbin)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 	after, err := e2e.Snapshot(work)

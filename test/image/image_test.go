@@ -33,6 +33,7 @@ import (
 
 const (
 	registry = "ghcr.io/robustmq/kpt-fn"
+	// function is the generator; functions every image make image builds (make/image.mk FUNCTIONS).
 	function = "robustmq-cluster"
 	// The goal from the image issue was 40% of a kpt catalog image, 14 MiB; the day-2 objects (typed Job and HPA)
 	// and the runtime-config client (net/http) moved it to 16 MiB (docs/images.md has the figures).
@@ -82,6 +83,8 @@ items:
     key: value
 `
 )
+
+var functions = []string{"robustmq-cluster", "robustmq-validate"}
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -164,9 +167,39 @@ func TestImage(t *testing.T) {
 	requireMake(t)
 	root := repoRoot(t)
 	ver := version(t, root)
+	run(t, root, nil, nil, "make", "-f", "make/image.mk", "image", "FUNCTIONS="+strings.Join(functions, " "))
+	for _, fn := range functions {
+		t.Run(fn, func(t *testing.T) { checkImage(t, fn, ver) })
+	}
 	ref := fmt.Sprintf("%s/%s:%s", registry, function, ver)
+	validateRef := fmt.Sprintf("%s/%s:%s", registry, "robustmq-validate", ver)
 
-	run(t, root, nil, nil, "make", "-f", "make/image.mk", "image", "FUNCTIONS="+function)
+	t.Run("kpt container mode on packages/robustmq", func(t *testing.T) {
+		src := filepath.Join(root, "packages", "robustmq")
+		testenv.Kpt(t)
+		kptfile, err := os.ReadFile(filepath.Join(src, "Kptfile"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []string{ref, validateRef} {
+			if !strings.Contains(string(kptfile), r) {
+				t.Fatalf("packages/robustmq/Kptfile does not reference %s, an image make image builds", r)
+			}
+		}
+		pkg := filepath.Join(t.TempDir(), "robustmq")
+		if err := e2e.CopyDir(src, pkg); err != nil {
+			t.Fatal(err)
+		}
+		runArgs := kptRenderWithDockerShim(t, pkg, ref)
+		if v := flagValue(runArgs, "--network"); v != "none" {
+			t.Errorf("kpt ran the function with --network %q, want none", v)
+		}
+	})
+}
+
+// checkImage checks one function image built by make image, and runs it through kpt in container mode.
+func checkImage(t *testing.T, function, ver string) {
+	ref := fmt.Sprintf("%s/%s:%s", registry, function, ver)
 	img := inspect(t, ref)
 
 	t.Run("numeric non-root user", func(t *testing.T) {
@@ -232,7 +265,9 @@ func TestImage(t *testing.T) {
 		}
 	})
 
-	t.Run("runs the runtime-config client", func(t *testing.T) { runtimeConfigClient(t, ref) })
+	if function == "robustmq-cluster" { // the runtime-config Job runs the generator's image (docs/lifecycle.md)
+		t.Run("runs the runtime-config client", func(t *testing.T) { runtimeConfigClient(t, ref) })
+	}
 
 	t.Run("kpt container mode", func(t *testing.T) {
 		testenv.Kpt(t)
@@ -305,26 +340,37 @@ data:
 			t.Errorf("default uid = %v, want 65532", u)
 		}
 	})
+}
 
-	t.Run("kpt container mode on packages/robustmq", func(t *testing.T) {
-		src := filepath.Join(root, "packages", "robustmq")
-		testenv.Kpt(t)
-		kptfile, err := os.ReadFile(filepath.Join(src, "Kptfile"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(kptfile), ref) {
-			t.Fatalf("packages/robustmq/Kptfile does not reference %s, the image make image builds", ref)
-		}
-		pkg := filepath.Join(t.TempDir(), "robustmq")
-		if err := e2e.CopyDir(src, pkg); err != nil {
-			t.Fatal(err)
-		}
-		runArgs := kptRenderWithDockerShim(t, pkg, ref)
-		if v := flagValue(runArgs, "--network"); v != "none" {
-			t.Errorf("kpt ran the function with --network %q, want none", v)
-		}
-	})
+// Every function has its image: make/image.mk builds and the release workflow publishes the same list.
+func TestEveryFunctionHasAnImage(t *testing.T) {
+	root := repoRoot(t)
+	mains, err := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, m := range mains {
+		dirs = append(dirs, filepath.Base(filepath.Dir(m)))
+	}
+	if strings.Join(dirs, " ") != strings.Join(functions, " ") {
+		t.Errorf("functions/ holds %v, this test checks the images of %v", dirs, functions)
+	}
+	mk, err := os.ReadFile(filepath.Join(root, "make", "image.mk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^FUNCTIONS \?= (.*)$`).FindSubmatch(mk)
+	if m == nil || strings.Join(strings.Fields(string(m[1])), " ") != strings.Join(functions, " ") {
+		t.Errorf("make/image.mk FUNCTIONS = %q, want %v", m, functions)
+	}
+	wf, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "function: [" + strings.Join(functions, ", ") + "]"; !strings.Contains(string(wf), want) {
+		t.Errorf("release.yml has no matrix line %q", want)
+	}
 }
 
 // kptRenderWithDockerShim runs `kpt fn render --image-pull-policy never` on

@@ -134,7 +134,10 @@ func intRange(typ string) (lo, hi float64, ok bool) {
 // CheckValue reports whether a decoded JSON value fits the Rust type of a key: integers within their type's
 // range, enums among their variants. RobustMQ refuses the whole file at start-up otherwise.
 func CheckValue(typ string, v any) error {
-	inner := strings.TrimSuffix(strings.TrimPrefix(typ, "Option<"), ">")
+	inner := typ
+	if rest, ok := strings.CutPrefix(typ, "Option<"); ok {
+		inner = strings.TrimSuffix(rest, ">")
+	}
 	if lo, hi, ok := intRange(inner); ok {
 		f, ok := v.(float64)
 		if !ok || f != math.Trunc(f) {

@@ -41,3 +41,16 @@ func TestKeyListMatchesUpstreamList(t *testing.T) {
 	require.NoError(t, err, "ROBUSTMQ_CONFIG_KEYS is set but unreadable")
 	assert.Equal(t, string(want), v0411)
 }
+
+// Every type of the key list has a check, with and without Option<…>: a list of strings is a list of strings.
+func TestCheckValueKnowsEveryType(t *testing.T) {
+	for _, typ := range Keys {
+		if typ == "*map" {
+			continue
+		}
+		assert.NotContains(t, CheckValue(typ, struct{}{}).Error(), "not supported", typ)
+	}
+	assert.NoError(t, CheckValue("Vec<String>", []any{"meta", "broker"}))
+	assert.Error(t, CheckValue("Vec<String>", []any{1}))
+	assert.NoError(t, CheckValue("Option<String>", "x"))
+}

@@ -39,11 +39,8 @@ func Check(c *topology.Cluster, objs []output.Object) []Finding {
 	out = append(out, imageTag(c)...)
 	out = append(out, networkPolicy(c)...)
 	for _, o := range objs {
-		out = append(out, podSecurity(o.Object)...)
-		out = append(out, resources(o.Object)...)
-		out = append(out, serviceAccountToken(o.Object)...)
+		out = append(out, CheckObject(o.Object)...)
 		out = append(out, plaintextExposed(c, o.Object)...)
-		out = append(out, inlineSecrets(o.Object)...)
 	}
 	for i := range out {
 		out[i].Error = c.Spec.Environment == v1alpha1.Prod

@@ -49,7 +49,9 @@ type kptfile struct {
 			Image string `json:"image"`
 			Exec  string `json:"exec"`
 		} `json:"mutators"`
-		Validators []any `json:"validators"`
+		Validators []struct {
+			Image string `json:"image"`
+		} `json:"validators"`
 	} `json:"pipeline"`
 }
 
@@ -190,8 +192,11 @@ func loadBlueprint(root, name, refImage, version string) (*Blueprint, Problems) 
 	if want := RepoURL + "/tree/main/" + Dir + "/" + name; kf.Info.Site != want {
 		problems = append(problems, at("Kptfile", "info.site is %q, want %q", kf.Info.Site, want))
 	}
-	if len(kf.Pipeline.Mutators) != 1 || kf.Pipeline.Mutators[0].Image != refImage || len(kf.Pipeline.Validators) > 0 {
+	if len(kf.Pipeline.Mutators) != 1 || kf.Pipeline.Mutators[0].Image != refImage {
 		problems = append(problems, at("Kptfile", "the pipeline must be the base package's: one mutator, image %s", refImage))
+	}
+	if ref, err := readKptfile(filepath.Join(root, ReferenceKptfile)); err == nil && !slices.Equal(validators(kf), validators(ref)) {
+		problems = append(problems, at("Kptfile", "the validators must be the base package's: %v", validators(ref)))
 	}
 
 	raw, err := os.ReadFile(filepath.Join(dir, "cluster.yaml"))
@@ -332,4 +337,13 @@ func Write(root string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(root, IndexFile), b, 0o644)
+}
+
+// validators are the images of a pipeline's validators, in order.
+func validators(kf *kptfile) []string {
+	var out []string
+	for _, v := range kf.Pipeline.Validators {
+		out = append(out, v.Image)
+	}
+	return out
 }
