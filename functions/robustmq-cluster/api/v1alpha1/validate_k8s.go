@@ -35,8 +35,9 @@ const (
 // AllowedClusterAnnotations are the robustmq.io/ annotations the RobustMQCluster may carry.
 var AllowedClusterAnnotations = []string{AnnotationApprove, AnnotationHelmRelease}
 
-// functionLabels are the labels the function sets on every object; user labels may not replace them.
-var functionLabels = []string{
+// FunctionLabels are the labels the function sets on every object (naming, which cannot be imported here; a test
+// there holds the two equal); user labels may not replace them.
+var FunctionLabels = []string{
 	"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component",
 	"app.kubernetes.io/part-of", "app.kubernetes.io/managed-by", "app.kubernetes.io/version",
 }
@@ -99,7 +100,7 @@ func reservedKeys(m map[string]string, p *field.Path, allowed []string) field.Er
 func functionKeys(m map[string]string, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for _, k := range sortedKeys(m) {
-		if slices.Contains(functionLabels, k) {
+		if slices.Contains(FunctionLabels, k) {
 			errs = append(errs, field.Forbidden(p.Key(k), "set by the function on every generated object; choose another key"))
 		}
 	}
