@@ -80,21 +80,8 @@ func freshRender(t *testing.T, dir string) string {
 // RobustMQCluster, the access table).
 func rendered(t *testing.T, dir string) []unstructured.Unstructured {
 	t.Helper()
-	files, err := e2e.YAMLFiles(dir)
+	out, err := e2e.Applyable(dir)
 	require.NoError(t, err)
-	var out []unstructured.Unstructured
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		objs, err := kubeapi.DecodeYAML(b)
-		require.NoError(t, err, f)
-		for _, o := range objs {
-			if o.GetAnnotations()["config.kubernetes.io/local-config"] == "true" || o.GetKind() == "Kptfile" {
-				continue
-			}
-			out = append(out, o)
-		}
-	}
 	require.NotEmpty(t, out, dir)
 	return out
 }

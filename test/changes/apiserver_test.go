@@ -158,23 +158,9 @@ func editFile(t *testing.T, file string, pairs ...string) {
 // applyable reads the objects of a rendered package that a plain API server knows: no local config, no CRD kinds.
 func applyable(t *testing.T, dir string) []unstructured.Unstructured {
 	t.Helper()
-	files, err := e2e.YAMLFiles(dir)
+	objs, err := e2e.Applyable(dir)
 	require.NoError(t, err)
-	var out []unstructured.Unstructured
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		objs, err := kubeapi.DecodeYAML(b)
-		require.NoError(t, err, f)
-		for _, o := range objs {
-			gv := o.GroupVersionKind().GroupVersion().String()
-			core := gv == "v1" || gv == "apps/v1" || gv == "policy/v1" || gv == "networking.k8s.io/v1"
-			if !core || o.GetAnnotations()["config.kubernetes.io/local-config"] == "true" {
-				continue
-			}
-			out = append(out, o)
-		}
-	}
+	out := e2e.BuiltIn(objs)
 	require.NotEmpty(t, out, dir)
 	return out
 }

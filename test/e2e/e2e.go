@@ -13,40 +13,42 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/robustmq/robustmq-kpt/internal/repo"
+	"github.com/robustmq/robustmq-kpt/test/kubeapi"
 )
 
 // Root is the repository root (the directory holding go.mod).
 func Root() (string, error) { return repo.Root() }
 
+// FunctionBinary and ValidatorBinary build functions/robustmq-cluster and functions/robustmq-validate once per
+// test process and return their paths.
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	FunctionBinary  = binary("robustmq-cluster")
+	ValidatorBinary = binary("robustmq-validate")
 )
 
-// FunctionBinary builds functions/robustmq-cluster once per test process and returns its path.
-func FunctionBinary() (string, error) {
-	buildOnce.Do(func() {
+func binary(name string) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
 		root, err := Root()
 		if err != nil {
-			buildErr = err
-			return
+			return "", err
 		}
-		dir, err := os.MkdirTemp("", "robustmq-fn-")
+		dir, err := os.MkdirTemp("", name+"-")
 		if err != nil {
-			buildErr = err
-			return
+			return "", err
 		}
-		binPath = filepath.Join(dir, "robustmq-cluster")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "./functions/robustmq-cluster")
+		path := filepath.Join(dir, name)
+		cmd := exec.Command("go", "build", "-trimpath", "-o", path, "./functions/"+name)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build function: %v\n%s", err, out)
+			return "", fmt.Errorf("build %s: %v\n%s", name, err, out)
 		}
+		return path, nil
 	})
-	return binPath, buildErr
 }
 
 // Render runs hack/render.sh (the real `kpt fn render`, generator and validator in exec mode) on a package directory.
@@ -143,4 +145,43 @@ func YAMLFiles(dir string) ([]string, error) {
 		return err
 	})
 	return out, err
+}
+
+// Applyable reads the objects of a rendered package that get applied: everything but local config (the Kptfile,
+// the RobustMQCluster, the access table).
+func Applyable(dir string) ([]unstructured.Unstructured, error) {
+	files, err := YAMLFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []unstructured.Unstructured
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := kubeapi.DecodeYAML(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for _, o := range objs {
+			if o.GetAnnotations()[fn.KptLocalConfig] != "true" && o.GetKind() != "Kptfile" {
+				out = append(out, o)
+			}
+		}
+	}
+	return out, nil
+}
+
+// BuiltIn keeps the objects of the API groups a plain API server serves without CRDs that the function generates
+// (core, apps, policy, networking).
+func BuiltIn(objs []unstructured.Unstructured) []unstructured.Unstructured {
+	var out []unstructured.Unstructured
+	for _, o := range objs {
+		switch o.GetAPIVersion() {
+		case "v1", "apps/v1", "policy/v1", "networking.k8s.io/v1":
+			out = append(out, o)
+		}
+	}
+	return out
 }

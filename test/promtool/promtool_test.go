@@ -144,7 +144,9 @@ type testGroup struct {
 	Name          string          `json:"name"`
 	Interval      string          `json:"interval"`
 	InputSeries   []inputSeries   `json:"input_series"`
-	AlertRuleTest []alertRuleTest `json:"alert_rule_test"`
+	AlertRuleTest []alertRuleTest `json:"alert_rule_test,omitempty"`
+	// PromQLExprTst evaluates bare queries (the dashboards', quorum_test.go).
+	PromQLExprTst []promQLExprTst `json:"promql_expr_test,omitempty"`
 }
 
 type inputSeries struct {

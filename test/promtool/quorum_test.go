@@ -14,19 +14,6 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/monitoring"
 )
 
-type exprTestFile struct {
-	RuleFiles          []string        `json:"rule_files"`
-	EvaluationInterval string          `json:"evaluation_interval"`
-	Tests              []exprTestGroup `json:"tests"`
-}
-
-type exprTestGroup struct {
-	Name          string          `json:"name"`
-	Interval      string          `json:"interval"`
-	InputSeries   []inputSeries   `json:"input_series"`
-	PromQLExprTst []promQLExprTst `json:"promql_expr_test"`
-}
-
 type promQLExprTst struct {
 	Expr       string      `json:"expr"`
 	EvalTime   string      `json:"eval_time"`
@@ -76,9 +63,9 @@ func TestDashboardQuorumFromKubeStateMetrics(t *testing.T) {
 	quorum, desired := vars.Replace(counts["quorum"]), vars.Replace(counts["desired"])
 	sts := `{namespace="mq",statefulset="split-meta"}`
 	other := `{namespace="mq",statefulset="split-broker"}` // another pool's StatefulSet must not count
-	var groups []exprTestGroup
+	var groups []testGroup
 	for ready, want := range []float64{0, 0, 0, 1, 1, 2} {
-		groups = append(groups, exprTestGroup{
+		groups = append(groups, testGroup{
 			Name: fmt.Sprintf("%d of 5 ready", ready), Interval: "1m",
 			InputSeries: []inputSeries{
 				{Series: "kube_statefulset_replicas" + sts, Values: "5x10"},
@@ -93,7 +80,7 @@ func TestDashboardQuorumFromKubeStateMetrics(t *testing.T) {
 			},
 		})
 	}
-	b, err := yaml.Marshal(exprTestFile{EvaluationInterval: "1m", Tests: groups})
+	b, err := yaml.Marshal(testFile{EvaluationInterval: "1m", Tests: groups})
 	require.NoError(t, err)
 	f := filepath.Join(t.TempDir(), "quorum_test.yaml")
 	require.NoError(t, os.WriteFile(f, b, 0o644))

@@ -19,7 +19,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 	"github.com/robustmq/robustmq-kpt/test/kubeapi"
@@ -176,24 +175,9 @@ func (p *pkg) apply(t *testing.T) {
 	t.Helper()
 	out, err := e2e.Render(p.dir)
 	require.NoError(t, err, "render:\n%s", out)
-	files, err := e2e.YAMLFiles(p.dir)
+	all, err := e2e.Applyable(p.dir)
 	require.NoError(t, err)
-	var objs []unstructured.Unstructured
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		docs, err := kubeapi.DecodeYAML(b)
-		require.NoError(t, err, f)
-		for _, o := range docs {
-			if o.GetAnnotations()["config.kubernetes.io/local-config"] == "true" {
-				continue
-			}
-			switch o.GetAPIVersion() {
-			case "v1", "apps/v1", "policy/v1", "networking.k8s.io/v1":
-				objs = append(objs, o)
-			}
-		}
-	}
+	objs := e2e.BuiltIn(all)
 	require.NotEmpty(t, objs)
 	// What pods need first, so the StatefulSet controller never backs off on a missing ServiceAccount.
 	sort.SliceStable(objs, func(i, j int) bool {

@@ -206,3 +206,17 @@ func Unknown(doc map[string]any) []string {
 	sort.Strings(unknown)
 	return unknown
 }
+
+// Lookup returns the value of a dotted key in a parsed server.toml document.
+func Lookup(doc map[string]any, dotted string) (any, bool) {
+	parts := strings.Split(dotted, ".")
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := doc[p].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		doc = next
+	}
+	v, ok := doc[parts[len(parts)-1]]
+	return v, ok
+}

@@ -16,9 +16,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -352,7 +354,7 @@ func printResults(w io.Writer, results fn.Results) {
 			}
 		}
 		fmt.Fprintln(w, line)
-		for _, k := range sortedKeys(r.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
 			fmt.Fprintf(w, "  %s: %s\n", k, r.Tags[k])
 		}
 	}
@@ -363,15 +365,6 @@ func severityName(s fn.Severity) string {
 		return string(fn.Info)
 	}
 	return string(s)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // parentStderr opens the parent's stderr (Linux /proc), else the terminal; nil if neither opens. A regular file

@@ -25,7 +25,6 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/output"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
-	"github.com/robustmq/robustmq-kpt/internal/golden"
 )
 
 // newCluster returns a defaulted, valid cluster with monitoring on.
@@ -731,16 +730,5 @@ func TestDeterministic(t *testing.T) {
 	first := render()
 	for range 5 {
 		assert.Equal(t, string(first), string(render()))
-	}
-}
-
-// One golden per board (the boards are the same for every cluster): the boards leave the function goldens, so a change to a
-// query or panel shows here, in a file of its own. Refresh with make update-golden.
-func TestDashboardGoldens(t *testing.T) {
-	ds, err := Dashboards()
-	require.NoError(t, err)
-	require.Len(t, ds, 3)
-	for _, d := range ds {
-		golden.Compare(t, filepath.Join("testdata", "dashboards", d.Kind+".json"), d.JSON)
 	}
 }

@@ -222,26 +222,13 @@ func inlineSecretsInConfig(cm *corev1.ConfigMap) []Finding {
 			continue // not a TOML this rule can read; other checks own its syntax
 		}
 		for _, k := range configkeys.CredentialKeys {
-			if v, ok := lookup(doc, k); ok && v != "" {
+			if v, ok := configkeys.Lookup(doc, k); ok && v != "" {
 				out = append(out, Finding{Rule: RuleInlineSecret, Field: at(cm, fmt.Sprintf("data[%s].%s", file, k)), Message: fmt.Sprintf(
 					"%s has a value in the ConfigMap; credentials come from Secrets through spec.auth", k)})
 			}
 		}
 	}
 	return out
-}
-
-func lookup(doc map[string]any, dotted string) (any, bool) {
-	parts := strings.Split(dotted, ".")
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := doc[p].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		doc = next
-	}
-	v, ok := doc[parts[len(parts)-1]]
-	return v, ok
 }
 
 // podSpecOf returns the pod spec of a workload and its field path. Only the kinds the function generates are

@@ -16,6 +16,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/configkeys"
 )
 
 // Image facts of RobustMQ (docs/robustmq.md §1): WORKDIR /robustmq, CMD --conf=/robustmq/config/server.toml, and
@@ -215,17 +217,7 @@ func (n *Node) Lookup(dotted string) (any, bool) {
 	if n.Config == nil {
 		return nil, false
 	}
-	doc := n.Config
-	parts := strings.Split(dotted, ".")
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := doc[p].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		doc = next
-	}
-	v, ok := doc[parts[len(parts)-1]]
-	return v, ok
+	return configkeys.Lookup(n.Config, dotted)
 }
 
 // Int returns an integer key's value, or def when the key is absent or not an integer.

@@ -2,10 +2,10 @@ package v1alpha1
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -87,7 +87,7 @@ func (c *RobustMQCluster) validateKubernetes() field.ErrorList {
 // reservedKeys refuses label or annotation keys in the function's own domain.
 func reservedKeys(m map[string]string, p *field.Path, allowed []string) field.ErrorList {
 	var errs field.ErrorList
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if strings.HasPrefix(k, ReservedPrefix) && !slices.Contains(allowed, k) {
 			errs = append(errs, field.Forbidden(p.Key(k), fmt.Sprintf(
 				"%s* keys are reserved for the function, which marks and prunes its objects by them", ReservedPrefix)))
@@ -99,21 +99,12 @@ func reservedKeys(m map[string]string, p *field.Path, allowed []string) field.Er
 // functionKeys refuses user labels that would replace the ones every generated object carries.
 func functionKeys(m map[string]string, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if slices.Contains(FunctionLabels, k) {
 			errs = append(errs, field.Forbidden(p.Key(k), "set by the function on every generated object; choose another key"))
 		}
 	}
 	return errs
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func dnsSubdomain(name string, p *field.Path) field.ErrorList {
@@ -283,7 +274,7 @@ func (cs *ClientService) validateKubernetes(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, validateAnnotations(cs.Annotations, p.Child("annotations"))...)
 	errs = append(errs, reservedKeys(cs.Annotations, p.Child("annotations"), nil)...)
-	for _, k := range sortedKeys(cs.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(cs.Annotations)) {
 		if strings.HasPrefix(k, "config.kubernetes.io/") || strings.HasPrefix(k, "internal.config.kubernetes.io/") {
 			errs = append(errs, field.Forbidden(p.Child("annotations").Key(k),
 				"kpt's annotation: local-config would keep the Service from being applied"))
@@ -440,7 +431,7 @@ const maxAnnotationBytes = 256 << 10
 func validateAnnotations(m map[string]string, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	size := 0
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
 			errs = append(errs, field.Invalid(p, k, msg))
 		}
