@@ -179,6 +179,21 @@ func filter(steps []step, what string) []step {
 	return out
 }
 
+// deletedForRoll keeps the deletions of pods at a revision other than update: the ones a roll to update makes.
+// The others are the simulator's: kwok finalizes a terminating pod with a delete by name and no UID
+// precondition (sigs.k8s.io/kwok v0.8.0, pkg/kwok/controllers/pod_controller.go, deleteResource), so a stale
+// second delete queued for the old pod can remove the pod the StatefulSet controller has just recreated under
+// the same name, already at update. A kubelet deletes with a UID precondition and cannot do that.
+func deletedForRoll(steps []step, update string) []step {
+	var out []step
+	for _, s := range filter(steps, "deleting") {
+		if s.revision != update {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func ordinals(steps []step) []int {
 	out := make([]int, 0, len(steps))
 	for _, s := range steps {
