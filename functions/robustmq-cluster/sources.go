@@ -9,6 +9,7 @@ import (
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	validatev1 "github.com/robustmq/robustmq-kpt/functions/robustmq-validate/api/v1alpha1"
 )
 
 // outputDir is where a cluster's objects go: <folder of its file>/<name>, or <name>.<namespace> when another
@@ -83,7 +84,7 @@ func clusterID(src source) string {
 
 // otherKinds are the kinds of group robustmq.io that are not clusters and are no typo: the functionConfig of the
 // robustmq-validate function.
-var otherKinds = map[string]bool{"RobustMQValidation": true}
+var otherKinds = map[string]bool{validatev1.Kind: true}
 
 // nearMisses finds objects that look meant to be a RobustMQCluster but are not read as one: a kind or apiVersion
 // off by a typo would otherwise leave the package without a cluster, the run without an error, and every object
