@@ -24,6 +24,11 @@ import (
 // moves pods scheduled there to Running and Ready after ReadyDelay, removes deleted pods at once, and provisions
 // and binds a PersistentVolume for every claim of its default StorageClass "kwok-volume". Nothing runs in the
 // pods; only objects and their status change, through the same API as on a real cluster.
+//
+// The scheduler is set up so that nothing but the pods' own constraints spreads them: its built-in soft spreading
+// (PodTopologySpread's system default constraints) is off, and the first zone's Nodes are four times the size of
+// the others (NodeCapacity), so its default LeastAllocated scoring prefers that zone. Pods without a zone spread
+// constraint pile into the first zone; a test of spreading fails when the generated constraints are missing.
 type Nodes struct {
 	// Zones are the topology.kubernetes.io/zone values; default zone-a, zone-b, zone-c.
 	Zones []string
@@ -116,14 +121,19 @@ func (c *Cluster) startNodes(t testing.TB, opts Nodes, kwokBin, schedulerBin str
 		"--node-ip=192.0.2.1",
 	)
 
+	schedulerConfig := filepath.Join(c.Dir, "kube-scheduler.yaml")
+	writeFile(t, schedulerConfig, schedulerConfigYAML(t, c.Kubeconfig))
 	startProcess(t, c.Dir, "kube-scheduler", schedulerBin,
-		"--kubeconfig="+c.Kubeconfig,
-		"--leader-elect=false",
+		"--config="+schedulerConfig,
 		"--secure-port=0",
 	)
 
 	for _, name := range opts.NodeNames() {
 		zone := name[:strings.LastIndex(name, "-")]
+		capacity := NodeCapacity
+		if zone == opts.Zones[0] {
+			capacity = bigNodeCapacity()
+		}
 		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
 			FakeNodeLabel:                    "fake",
 			ZoneLabel:                        zone,
@@ -135,7 +145,7 @@ func (c *Cluster) startNodes(t testing.TB, opts Nodes, kwokBin, schedulerBin str
 		if _, err := c.clientset.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("kubeapi: create node %s: %v", name, err)
 		}
-		if err := c.setNodeCapacity(ctx, name); err != nil {
+		if err := c.setNodeCapacity(ctx, name, capacity); err != nil {
 			t.Fatalf("kubeapi: %v", err)
 		}
 	}
@@ -156,7 +166,7 @@ func (c *Cluster) startNodes(t testing.TB, opts Nodes, kwokBin, schedulerBin str
 	})
 }
 
-// NodeCapacity is what every fake Node offers. kwok's node-initialize stage keeps a capacity that is already set,
+// NodeCapacity is what every fake Node offers but those of the first zone, which offer four times as much. kwok's node-initialize stage keeps a capacity that is already set,
 // and its default has no ephemeral-storage, so pods that request it (as the rendered ones do) would never fit.
 var NodeCapacity = corev1.ResourceList{
 	corev1.ResourceCPU:              resource.MustParse("32"),
@@ -165,14 +175,52 @@ var NodeCapacity = corev1.ResourceList{
 	corev1.ResourcePods:             resource.MustParse("110"),
 }
 
-// setNodeCapacity writes NodeCapacity into the Node's status, whether or not kwok has initialised it yet.
-func (c *Cluster) setNodeCapacity(ctx context.Context, name string) error {
+// bigNodeCapacity is NodeCapacity times four: LeastAllocated scores a Node by its free share after placing the
+// pod, so among empty Nodes the bigger ones win.
+func bigNodeCapacity() corev1.ResourceList {
+	out := corev1.ResourceList{}
+	for name, q := range NodeCapacity {
+		if name == corev1.ResourcePods {
+			out[name] = q
+			continue
+		}
+		out[name] = *resource.NewQuantity(4*q.Value(), q.Format)
+	}
+	return out
+}
+
+// schedulerConfigYAML is a KubeSchedulerConfiguration for the test scheduler: the kubeconfig, no leader
+// election, and PodTopologySpread with defaultingType List and no default constraints, which turns the built-in
+// soft zone and host spreading off (kube-scheduler's config/v1 API).
+func schedulerConfigYAML(t testing.TB, kubeconfig string) string {
+	t.Helper()
+	b, err := yaml.Marshal(map[string]any{
+		"apiVersion":       "kubescheduler.config.k8s.io/v1",
+		"kind":             "KubeSchedulerConfiguration",
+		"clientConnection": map[string]any{"kubeconfig": kubeconfig},
+		"leaderElection":   map[string]any{"leaderElect": false},
+		"profiles": []any{map[string]any{
+			"schedulerName": corev1.DefaultSchedulerName,
+			"pluginConfig": []any{map[string]any{
+				"name": "PodTopologySpread",
+				"args": map[string]any{"defaultingType": "List"},
+			}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// setNodeCapacity writes capacity into the Node's status, whether or not kwok has initialised it yet.
+func (c *Cluster) setNodeCapacity(ctx context.Context, name string, capacity corev1.ResourceList) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		n, err := c.clientset.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
-		n.Status.Capacity, n.Status.Allocatable = NodeCapacity.DeepCopy(), NodeCapacity.DeepCopy()
+		n.Status.Capacity, n.Status.Allocatable = capacity.DeepCopy(), capacity.DeepCopy()
 		_, err = c.clientset.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
 		return err
 	})

@@ -251,7 +251,8 @@ func metaComesUpOrderedReady(t *testing.T, p *pkg) {
 }
 
 // Every pool's pods are spread over the three fake zones with a skew of at most one, and no two pods of a pool
-// share a node, as the required zone and host spread constraints demand.
+// share a node, as the required zone and host spread constraints demand. Nothing else spreads them: the test
+// scheduler has no default spreading and prefers the first zone's bigger Nodes (kubeapi.Nodes).
 func podsSpreadOverZones(t *testing.T, p *pkg) {
 	ctx := context.Background()
 	cs := p.c.Clientset()
