@@ -101,7 +101,10 @@ build_goinstall() { # $1 = output dir, $2 = name, $3 = pkg@version, $4 = extra -
   local out=$1 name=$2 pkg=$3 bin
   bin=$(newtmp)
   GOFLAGS='' GOBIN=$bin go install -trimpath -ldflags "-s -w ${4:-}" "$pkg" >&2
-  mv "$bin/$(basename "${pkg%@*}")" "$out/$name"
+  # $bin holds just the one binary; its name drops a major-version suffix (.../kustomize/v5 -> kustomize).
+  local built=("$bin"/*)
+  [[ ${#built[@]} == 1 && -x ${built[0]} ]] || { log "go install $pkg left ${built[*]}"; return 1; }
+  mv "${built[0]}" "$out/$name"
 }
 
 helm3_ldflags() {
