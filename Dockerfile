@@ -34,6 +34,8 @@ ARG GO_IMAGE=golang:1.26.8-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c7821
 FROM scratch AS runtime
 COPY image/rootfs/ /
 ARG FUNCTION=robustmq-cluster
+# VERSION sets the version label only (make and the release workflow pass the VERSION
+# file, or unstable-<sha> for builds of main); the binary reports the VERSION file it embeds.
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG SOURCE=https://github.com/robustmq/robustmq-kpt
@@ -73,10 +75,10 @@ RUN --mount=type=cache,target=/go/pkg/mod,sharing=locked \
     go mod download
 COPY . .
 ARG FUNCTION=robustmq-cluster
-ARG VERSION=dev
 ARG TARGETOS
 ARG TARGETARCH
-# -X main.version is a no-op until the function declares `var version string`.
+# No -X: the binary embeds the VERSION file (version.go, copied with the sources above),
+# so it reports the same version as any other build of this checkout.
 # -gcflags=all=-l (no inlining) trades a few ms of CPU per render for 1.6 MB of
 # binary (docs/images.md, docs/performance.md). Keep these flags equal to IMAGE_GCFLAGS and
 # IMAGE_LDFLAGS in make/image.mk: both paths must give the same binary.
@@ -84,7 +86,7 @@ RUN --mount=type=cache,target=/go/pkg/mod,sharing=locked \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -gcflags=all=-l \
-      -ldflags "-s -w -buildid= -X main.version=${VERSION}" \
+      -ldflags "-s -w -buildid=" \
       -o /out/function "./functions/${FUNCTION}"
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,8 @@ IMAGE_ROOT := $(abspath $(dir $(IMAGE_MK))..)
 
 REGISTRY ?= ghcr.io/robustmq/kpt-fn
 FUNCTIONS ?= robustmq-cluster robustmq-validate
-# The one place the release version lives is the VERSION file.
+# The one place the release version lives is the VERSION file. The binaries embed it (version.go), so VERSION
+# here names the images and sets their version label; it cannot change what a function reports or stamps.
 ifndef VERSION
 VERSION := $(strip $(shell cat $(IMAGE_ROOT)/VERSION))
 endif
@@ -40,7 +41,7 @@ IMAGE_OUT_DIR ?= $(IMAGE_ROOT)/out/image
 # Keep both equal to the Dockerfile's builder stage. -l (no inlining) makes the
 # binary 1.6 MB smaller for a few ms more CPU per render (docs/images.md).
 IMAGE_GCFLAGS ?= all=-l
-IMAGE_LDFLAGS ?= -s -w -buildid= -X main.version=$(VERSION)
+IMAGE_LDFLAGS ?= -s -w -buildid=
 # Where syft/trivy read the image from: docker: (local daemon) or registry:.
 IMAGE_SOURCE ?= docker:
 BENCH_RUNS ?= 5

@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+
+	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
+	"github.com/robustmq/robustmq-kpt/internal/fnflags"
 )
 
 const usage = `robustmq-cluster %s: a KRM function that expands RobustMQCluster (robustmq.io/v1alpha1) resources
@@ -14,23 +17,14 @@ kpt fn eval --exec, a kustomize generator). On any error it changes nothing, rep
 stderr, and exits 1.
 
   --help      this text
-  --version   the function version
+  --version   the function version (the VERSION file it was built from; stamped on every generated object)
 
 Reference: https://github.com/robustmq/robustmq-kpt/tree/main/functions/robustmq-cluster
 `
 
 // flags handles the command-line flags; the function itself takes none.
 func flags(args []string, stdout, stderr io.Writer) int {
-	switch args[0] {
-	case "--version", "-version", "version":
-		fmt.Fprintln(stdout, version)
-		return 0
-	case "--help", "-help", "-h", "help":
-		fmt.Fprintf(stdout, usage, version)
-		return 0
-	}
-	fmt.Fprintf(stderr, "robustmq-cluster: unknown argument %q\n\n"+usage, args[0], version)
-	return 2
+	return fnflags.Handle(naming.FunctionName, usage, args, stdout, stderr)
 }
 
 // processAndReport runs Process and, when the run fails, prints its results to w as well, one line each:

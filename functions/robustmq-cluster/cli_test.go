@@ -7,12 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 )
 
 func TestFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
 	assert.Equal(t, 0, flags([]string{"--version"}, &out, &errOut))
-	assert.Equal(t, version+"\n", out.String())
+	assert.Equal(t, robustmqkpt.Version+"\n", out.String())
 	out.Reset()
 	assert.Equal(t, 0, flags([]string{"--help"}, &out, &errOut))
 	assert.Contains(t, out.String(), "ResourceList on stdin")

@@ -14,9 +14,6 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/runtimeconfig"
 )
 
-// version is set at build time (-X main.version=..., make/image.mk) from the VERSION file.
-var version = "dev"
-
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {

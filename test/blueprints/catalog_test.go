@@ -116,10 +116,9 @@ func TestCatalogCheckFailsOnIncompleteOrStale(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			repo := t.TempDir()
-			for _, p := range []string{"VERSION", catalog.ReferenceKptfile} {
-				require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(repo, p)), 0o755))
-				require.NoError(t, os.WriteFile(filepath.Join(repo, p), []byte(read(t, filepath.Join(root, p))), 0o644))
-			}
+			kf := filepath.Join(repo, catalog.ReferenceKptfile)
+			require.NoError(t, os.MkdirAll(filepath.Dir(kf), 0o755))
+			require.NoError(t, os.WriteFile(kf, []byte(read(t, filepath.Join(root, catalog.ReferenceKptfile))), 0o644))
 			require.NoError(t, e2e.CopyDir(filepath.Join(root, catalog.Dir), filepath.Join(repo, catalog.Dir)))
 			tc.breakIt(t, repo)
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/changes"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 	"github.com/robustmq/robustmq-kpt/test/kubeapi"
@@ -84,6 +85,57 @@ func TestAPIServerAgrees(t *testing.T) {
 	c := kubeapi.Start(t, kubeapi.Options{})
 	t.Run("ConfigMatrix", func(t *testing.T) { configMatrix(t, c) })
 	t.Run("StatefulSetFields", func(t *testing.T) { statefulSetFields(t, c) })
+	t.Run("FunctionUpgrade", func(t *testing.T) { functionUpgrade(t, c) })
+}
+
+// A function upgrade on a running cluster: over the objects of an older release (another version stamp), the API
+// server takes the current render as a metadata-only update. No workload's spec changes (metadata.generation
+// stays, and a Job's immutable pod template is accepted as it is), so no pod rolls.
+func functionUpgrade(t *testing.T, c *kubeapi.Cluster) {
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	const stamp = "robustmq.io/generator-version"
+	for _, tc := range []struct{ pkg, ns string }{{"packages/robustmq", "t-upgrade"}, {"blueprints/day2-autoscaled", "mq-day2"}} {
+		t.Run(tc.pkg, func(t *testing.T) {
+			ctx := context.Background()
+			c.RestrictedNamespace(t, tc.ns)
+			objs, err := e2e.Applyable(filepath.Join(root, tc.pkg))
+			require.NoError(t, err)
+			current := e2e.BuiltIn(objs)
+			for _, o := range objs {
+				if o.GetAPIVersion() == "batch/v1" {
+					current = append(current, o)
+				}
+			}
+			var older []unstructured.Unstructured
+			for _, o := range current {
+				require.Equal(t, robustmqkpt.Version, o.GetAnnotations()[stamp], "%s %s", o.GetKind(), o.GetName())
+				o = *o.DeepCopy()
+				a := o.GetAnnotations()
+				a[stamp] = "v0.0.9"
+				o.SetAnnotations(a)
+				older = append(older, o)
+			}
+			was, err := c.Apply(ctx, tc.ns, older)
+			require.NoError(t, err, "apply the older release's render")
+			is, err := c.Apply(ctx, tc.ns, current)
+			require.NoError(t, err, "apply this release's render over it")
+			workloads := map[string]int{}
+			for i, o := range is.Objects {
+				id := o.GVK.Kind + " " + o.Name
+				assert.True(t, o.Changed, "%s: the stamp is updated", id)
+				assert.Equal(t, robustmqkpt.Version, o.Object.GetAnnotations()[stamp], id)
+				if k := o.GVK.Kind; k == "StatefulSet" || k == "Job" {
+					workloads[k]++
+					assert.Equal(t, was.Objects[i].Object.GetGeneration(), o.Object.GetGeneration(), "%s: the spec changed", id)
+				}
+			}
+			assert.Positive(t, workloads["StatefulSet"])
+			if tc.ns == "mq-day2" {
+				assert.Equal(t, 1, workloads["Job"], "the runtime-config Job")
+			}
+		})
+	}
 }
 
 func configMatrix(t *testing.T, c *kubeapi.Cluster) {

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 	"github.com/robustmq/robustmq-kpt/internal/repo"
 	"github.com/robustmq/robustmq-kpt/internal/testenv"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
@@ -85,14 +86,12 @@ func installPlugin(t *testing.T, h *helm) {
 	cmd.Dir = root
 	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, "make helm-plugin:\n%s", b)
-	version, err := os.ReadFile(filepath.Join(root, "VERSION"))
-	require.NoError(t, err)
-	tgz := filepath.Join(out, "helm-plugin", fmt.Sprintf("robustmq-%s-%s-%s.tgz",
-		strings.TrimPrefix(strings.TrimSpace(string(version)), "v"), runtime.GOOS, runtime.GOARCH))
+	version := strings.TrimPrefix(robustmqkpt.Version, "v")
+	tgz := filepath.Join(out, "helm-plugin", fmt.Sprintf("robustmq-%s-%s-%s.tgz", version, runtime.GOOS, runtime.GOARCH))
 	h.mustRun(t, "plugin", "install", tgz, "--verify=false")
 	list := h.mustRun(t, "plugin", "list")
 	// The plugin's version is VERSION's.
-	require.Regexp(t, `(?m)^robustmq\s+`+regexp.QuoteMeta(strings.TrimPrefix(strings.TrimSpace(string(version)), "v"))+`\s+postrenderer/v1`, list)
+	require.Regexp(t, `(?m)^robustmq\s+`+regexp.QuoteMeta(version)+`\s+postrenderer/v1`, list)
 }
 
 // run runs helm from the repository root and returns stdout, stderr and the error.

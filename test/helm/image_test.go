@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 	"github.com/robustmq/robustmq-kpt/internal/testenv"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
 )
@@ -23,10 +24,8 @@ func TestFunctionImageFromLocalRegistry(t *testing.T) {
 	testenv.Command(t, "make", "install GNU make (Debian: apt-get install make)")
 	root, err := e2e.Root()
 	require.NoError(t, err)
-	version, err := os.ReadFile(filepath.Join(root, "VERSION"))
-	require.NoError(t, err)
 	addr := startRegistry(t)
-	ref := addr + "/kpt-fn/robustmq-cluster:" + strings.TrimSpace(string(version))
+	ref := addr + "/kpt-fn/robustmq-cluster:" + robustmqkpt.Version
 
 	sh(t, root, "make", "-f", "make/image.mk", "image", "FUNCTIONS=robustmq-cluster", "REGISTRY="+addr+"/kpt-fn")
 	t.Cleanup(func() { _ = exec.Command("docker", "image", "rm", "-f", ref).Run() })

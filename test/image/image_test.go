@@ -26,6 +26,7 @@ import (
 	"strings"
 	"testing"
 
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 	"github.com/robustmq/robustmq-kpt/internal/repo"
 	"github.com/robustmq/robustmq-kpt/internal/testenv"
 	"github.com/robustmq/robustmq-kpt/test/e2e"
@@ -95,19 +96,6 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-func version(t *testing.T, root string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "VERSION"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := strings.TrimSpace(string(b))
-	if v == "" {
-		t.Fatal("VERSION is empty")
-	}
-	return v
-}
-
 // run runs a command and fails the test with its output if it fails.
 func run(t *testing.T, dir string, env []string, stdin io.Reader, name string, args ...string) string {
 	t.Helper()
@@ -166,7 +154,7 @@ func TestImage(t *testing.T) {
 	requireDocker(t)
 	requireMake(t)
 	root := repoRoot(t)
-	ver := version(t, root)
+	ver := robustmqkpt.Version
 	run(t, root, nil, nil, "make", "-f", "make/image.mk", "image", "FUNCTIONS="+strings.Join(functions, " "))
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) { checkImage(t, fn, ver) })
@@ -254,6 +242,13 @@ func checkImage(t *testing.T, function, ver string) {
 		}
 		if ids["nonroot"] != "65532:65532" || ids["nobody"] != "65534:65534" {
 			t.Fatalf("/etc/passwd ids = %v; want nonroot 65532:65532 and nobody 65534:65534", ids)
+		}
+	})
+
+	// The binary embeds VERSION: the image reports the release it is tagged with, as any other build does.
+	t.Run("reports its release", func(t *testing.T) {
+		if out := run(t, "", nil, nil, "docker", "run", "--rm", "--network", "none", ref, "--version"); out != ver+"\n" {
+			t.Fatalf("%s --version printed %q, want %q", ref, out, ver+"\n")
 		}
 	})
 
@@ -549,7 +544,7 @@ func TestBuildFlagsInStep(t *testing.T) {
 	if d, m := one(`go build -trimpath -gcflags=(\S+)`, dockerfile, "Dockerfile"), one(`(?m)^IMAGE_GCFLAGS \?=(.*)$`, mk, "make/image.mk"); d != m {
 		t.Errorf("gcflags differ: Dockerfile %q, make/image.mk %q", d, m)
 	}
-	if d, m := one(`-ldflags "([^"]*)"`, dockerfile, "Dockerfile"), one(`(?m)^IMAGE_LDFLAGS \?=(.*)$`, mk, "make/image.mk"); d != strings.ReplaceAll(m, "$(VERSION)", "${VERSION}") {
+	if d, m := one(`-ldflags "([^"]*)"`, dockerfile, "Dockerfile"), one(`(?m)^IMAGE_LDFLAGS \?=(.*)$`, mk, "make/image.mk"); d != m {
 		t.Errorf("ldflags differ: Dockerfile %q, make/image.mk %q", d, m)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 )
 
@@ -31,6 +32,9 @@ const (
 
 	// AnnotationGenerated marks every object the function writes, so a re-render can replace and prune them.
 	AnnotationGenerated = "robustmq.io/generated-by"
+	// AnnotationGeneratorVersion is the release of the function that wrote the object (robustmqkpt.Version). It is
+	// on object metadata only, never on a pod template: a function upgrade must not roll any pod.
+	AnnotationGeneratorVersion = "robustmq.io/generator-version"
 	// AnnotationCluster names the RobustMQCluster an object was generated from.
 	AnnotationCluster = "robustmq.io/cluster"
 	// AnnotationConfigHash on the pod template rolls the pods when the rendered configuration changes.
@@ -46,15 +50,18 @@ const (
 	DataVolume = "data"
 )
 
-// Cluster holds what every name is derived from.
+// Cluster holds what every name and mark is derived from.
 type Cluster struct {
 	Name      string
 	Namespace string
-	Version   string
+	// Version is the RobustMQ release the cluster runs (spec.version).
+	Version string
+	// GeneratorVersion is the function's own release, stamped on every object's metadata.
+	GeneratorVersion string
 }
 
 func For(c *v1alpha1.RobustMQCluster) Cluster {
-	return Cluster{Name: c.Name, Namespace: c.Namespace, Version: c.Spec.Version}
+	return Cluster{Name: c.Name, Namespace: c.Namespace, Version: c.Spec.Version, GeneratorVersion: robustmqkpt.Version}
 }
 
 func (c Cluster) StatefulSet(pool string) string     { return c.Name + "-" + pool }
@@ -127,15 +134,17 @@ func (c Cluster) PoolLabels(pool string, roles []v1alpha1.Role) map[string]strin
 	return l
 }
 
-// Meta is the ObjectMeta of a generated object. Builders never set metadata any other way.
+// Meta is the ObjectMeta of a generated object. Builders never set metadata any other way. Pod templates and
+// claim templates have metadata of their own, without these annotations.
 func (c Cluster) Meta(name string, labels map[string]string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:      name,
 		Namespace: c.Namespace,
 		Labels:    labels,
 		Annotations: map[string]string{
-			AnnotationGenerated: FunctionName,
-			AnnotationCluster:   c.Name,
+			AnnotationGenerated:        FunctionName,
+			AnnotationGeneratorVersion: c.GeneratorVersion,
+			AnnotationCluster:          c.Name,
 		},
 	}
 }

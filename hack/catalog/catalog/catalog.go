@@ -18,6 +18,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 )
 
@@ -67,7 +68,7 @@ type Blueprint struct {
 
 // Catalog is every blueprint and the release they are fetched at.
 type Catalog struct {
-	// Version is the content of the VERSION file: the git tag to fetch blueprints at.
+	// Version is the release (the VERSION file, robustmqkpt.Version): the git tag to fetch blueprints at.
 	Version string
 	// Blueprints in index order: by environment (dev, staging, prod), then by name.
 	Blueprints []Blueprint
@@ -84,10 +85,6 @@ func (p Problems) Error() string {
 // cluster.yaml, a README.md and its rendered output. When a blueprint is incomplete or inconsistent the error is
 // Problems, listing every problem at once, and the catalog still holds the blueprints that could be read.
 func Load(root string) (*Catalog, error) {
-	version, err := os.ReadFile(filepath.Join(root, "VERSION"))
-	if err != nil {
-		return nil, fmt.Errorf("read release version: %w", err)
-	}
 	refImage, err := referenceImage(root)
 	if err != nil {
 		return nil, err
@@ -96,7 +93,7 @@ func Load(root string) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list blueprints: %w", err)
 	}
-	c := &Catalog{Version: strings.TrimSpace(string(version))}
+	c := &Catalog{Version: robustmqkpt.Version}
 	var problems Problems
 	for _, e := range entries {
 		if !e.IsDir() {

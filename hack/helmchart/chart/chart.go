@@ -1,7 +1,7 @@
 // Package chart generates the files of charts/robustmq that must follow the function: values.yaml (every key of
 // the RobustMQCluster spec, in the Go types' order, with the types' comments; values from the base package
 // packages/robustmq), values.schema.json (the CRD's spec schema, closed to unknown keys) and Chart.yaml (the chart
-// version from VERSION, appVersion the RobustMQ release the function pins).
+// version from VERSION (robustmqkpt.Version), appVersion the RobustMQ release the function pins).
 package chart
 
 import (
@@ -16,6 +16,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/api/v1alpha1"
 )
 
@@ -46,11 +47,7 @@ func Files(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, err := os.ReadFile(filepath.Join(root, "VERSION"))
-	if err != nil {
-		return nil, err
-	}
-	chartYAML, err := ChartYAML(strings.TrimPrefix(strings.TrimSpace(string(version)), "v"))
+	chartYAML, err := ChartYAML(strings.TrimPrefix(robustmqkpt.Version, "v"))
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package v1alpha1
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	robustmqkpt "github.com/robustmq/robustmq-kpt"
 )
 
 // The day-2 settings: autoscaling of broker-only pools, runtime config applied through the admin API, backups
@@ -116,18 +118,18 @@ type Backup struct {
 	Paused bool `json:"paused,omitempty"`
 }
 
+// DefaultRuntimeConfigImage is this release of the function: its binary is the runtime-config client.
+var DefaultRuntimeConfigImage = "ghcr.io/robustmq/kpt-fn/robustmq-cluster:" + robustmqkpt.Version
+
 // Lifecycle defaults.
 const (
 	DefaultTargetCPUUtilization          int32 = 70
 	DefaultScaleDownStabilizationSeconds int32 = 600
-	// DefaultRuntimeConfigImage is this release of the function: its binary is the runtime-config client. A test
-	// keeps the tag equal to the VERSION file.
-	DefaultRuntimeConfigImage            = "ghcr.io/robustmq/kpt-fn/robustmq-cluster:v0.1.0"
-	DefaultRuntimeConfigTTLSeconds int32 = 86400
-	DefaultRuntimeConfigTimeout          = "15m"
-	DefaultBackupTTL                     = "720h"
-	DefaultBackupMethod                  = BackupSnapshot
-	DefaultVeleroNamespace               = "velero"
+	DefaultRuntimeConfigTTLSeconds       int32 = 86400
+	DefaultRuntimeConfigTimeout                = "15m"
+	DefaultBackupTTL                           = "720h"
+	DefaultBackupMethod                        = BackupSnapshot
+	DefaultVeleroNamespace                     = "velero"
 )
 
 // defaults of an autoscaled pool. The pool's replicas become maxReplicas: the broker_id range, the pods the

@@ -1,20 +1,11 @@
 package v1alpha1
 
 import (
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"k8s.io/utils/ptr"
 )
-
-// The Job's default image is this release of the function: the tag follows the VERSION file.
-func TestRuntimeConfigImageFollowsVersion(t *testing.T) {
-	v, err := os.ReadFile("../../../../VERSION")
-	require.NoError(t, err)
-	require.True(t, strings.HasSuffix(DefaultRuntimeConfigImage, ":"+strings.TrimSpace(string(v))), DefaultRuntimeConfigImage)
-}
 
 func TestAutoscalingDefaults(t *testing.T) {
 	c := &RobustMQCluster{}

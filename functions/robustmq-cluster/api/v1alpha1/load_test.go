@@ -93,6 +93,7 @@ func TestLoadRefuses(t *testing.T) {
 		// Reserved metadata.
 		"generated-by on the cluster":   {"metadata: {annotations: {robustmq.io/generated-by: robustmq-cluster}}\n", "metadata.annotations[robustmq.io/generated-by]"},
 		"generated-by on the Service":   {`spec: {service: {annotations: {robustmq.io/generated-by: robustmq-cluster}}}`, "spec.service.annotations[robustmq.io/generated-by]"},
+		"version stamp on the Service":  {`spec: {service: {annotations: {robustmq.io/generator-version: v9.9.9}}}`, "spec.service.annotations[robustmq.io/generator-version]"},
 		"local-config on the Service":   {`spec: {service: {annotations: {config.kubernetes.io/local-config: "true"}}}`, "spec.service.annotations[config.kubernetes.io/local-config]"},
 		"role label in monitoring":      {`spec: {monitoring: {labels: {robustmq.io/role-broker: "true"}}}`, "spec.monitoring.labels[robustmq.io/role-broker]"},
 		"instance label in monitoring":  {`spec: {monitoring: {labels: {app.kubernetes.io/instance: other}}}`, "spec.monitoring.labels[app.kubernetes.io/instance]"},

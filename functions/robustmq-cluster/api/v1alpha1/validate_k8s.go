@@ -20,8 +20,9 @@ import (
 // to them (k8s.io/kubernetes pkg/apis/core/validation and networking/validation, which is not a library: the
 // rules are restated with apimachinery's own validators). A config the function accepts must apply.
 
-// ReservedPrefix is the domain of the labels and annotations the function sets itself (generated-by, cluster,
-// config-hash, role-*). A user value under it could make the function prune or mislabel objects.
+// ReservedPrefix is the domain of the labels and annotations the function sets itself (generated-by,
+// generator-version, cluster, config-hash, role-*). A user value under it could make the function prune or mislabel
+// objects.
 const ReservedPrefix = "robustmq.io/"
 
 // The robustmq.io/ annotations a user, or the Helm chart, may set on the RobustMQCluster itself.
