@@ -10,7 +10,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/naming"
 )
@@ -535,8 +534,8 @@ func specDiff(o, n Object) string {
 
 // fieldDiff names the top-level fields in which two typed values differ.
 func fieldDiff(a, b any) string {
-	am, err1 := runtime.DefaultUnstructuredConverter.ToUnstructured(a)
-	bm, err2 := runtime.DefaultUnstructuredConverter.ToUnstructured(b)
+	am, err1 := toMap(a)
+	bm, err2 := toMap(b)
 	if err1 != nil || err2 != nil {
 		if !reflect.DeepEqual(a, b) {
 			return "fields"
