@@ -134,9 +134,13 @@ func RuntimeConfigJob(c *topology.Cluster, target *topology.Pool, data map[strin
 				secretEnv(runtimeconfig.EnvUsername, admin.UsernameKey),
 				secretEnv(runtimeconfig.EnvPassword, admin.PasswordKey),
 			},
+			// It writes nothing but a few lines of log; the ephemeral-storage limit bounds those (the kubelet counts
+			// container logs against it) and lets the scheduler account for the pod like every other workload.
 			Resources: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
-				Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi"),
+					corev1.ResourceEphemeralStorage: resource.MustParse("8Mi")},
+				Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi"),
+					corev1.ResourceEphemeralStorage: resource.MustParse("64Mi")},
 			},
 			VolumeMounts: []corev1.VolumeMount{{Name: runtimeConfigVolume, MountPath: runtimeConfigDir, ReadOnly: true}},
 		}},
