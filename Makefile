@@ -35,8 +35,8 @@ unit: ## Run every unit, invariant and golden test; no external tool, under a mi
 e2e: ## Run the end-to-end tests only (kpt, kustomize, API server, promtool, images)
 	$(GO) test ./test/... -count=1 -timeout 30m
 
-tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kustomize, promtool, helm3, helm4, registry)
-	hack/tools.sh etcd kube-apiserver kube-controller-manager kube-scheduler kwok kustomize promtool helm3 helm4 registry
+tools: ## Build and cache the test tools (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kustomize, promtool, helm3, helm4, registry, kube-score)
+	hack/tools.sh etcd kube-apiserver kube-controller-manager kube-scheduler kwok kustomize promtool helm3 helm4 registry kube-score
 
 HELM_PLUGIN_DIR := $(OUT)/helm-plugin
 PLUGIN_GOOS ?= $(shell $(GO) env GOOS)

@@ -2,7 +2,7 @@
 # hack/tools.sh <tool>... builds (once) and prints the absolute path of each tool,
 # one line per argument, in argument order. Build logs go to stderr only.
 #
-# Tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok kustomize promtool helm3 helm4 registry
+# Tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok kustomize promtool helm3 helm4 registry kube-score
 # Versions come from hack/versions.env; binaries are cached as <tool>-<version>
 # under ${ROBUSTMQ_KPT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/robustmq-kpt/tools},
 # so bumping a pin rebuilds. Everything is built from the Go module proxy.
@@ -22,7 +22,7 @@ export GOWORK=off CGO_ENABLED=0
 log() { echo "tools.sh: $*" >&2; }
 
 usage() {
-  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|kustomize|promtool|helm3|helm4|registry}..." >&2
+  echo "usage: $0 {etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kwok|kustomize|promtool|helm3|helm4|registry|kube-score}..." >&2
   exit 2
 }
 
@@ -36,6 +36,7 @@ version_of() {
     helm3) echo "$HELM3_VERSION" ;;
     helm4) echo "$HELM4_VERSION" ;;
     registry) echo "$REGISTRY_VERSION" ;;
+    kube-score) echo "$KUBE_SCORE_VERSION" ;;
     *) return 1 ;;
   esac
 }
@@ -125,7 +126,7 @@ ensure() {
   final="$CACHE/$tool-$ver"
   if [[ ! -x $final ]]; then
     group=$tool
-    [[ $tool == kube-* ]] && group=kubernetes
+    [[ $tool == kube-apiserver || $tool == kube-controller-manager || $tool == kube-scheduler ]] && group=kubernetes
     exec {fd}>"$CACHE/.lock-$group"
     flock "$fd"
     if [[ ! -x $final ]]; then # another caller may have built it while we waited
@@ -133,7 +134,7 @@ ensure() {
       out=$(newtmp)
       case $tool in
         etcd) build_etcd "$out" ;;
-        kube-*) build_kube "$out" ;;
+        kube-apiserver | kube-controller-manager | kube-scheduler) build_kube "$out" ;;
         kustomize) build_goinstall "$out" kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" ;;
         promtool) build_goinstall "$out" promtool "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" ;;
         kwok) build_goinstall "$out" kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ;;
@@ -147,6 +148,8 @@ ensure() {
         helm4) build_goinstall "$out" helm4 "helm.sh/helm/v4/cmd/helm@$HELM4_VERSION" \
           "-X helm.sh/helm/v4/internal/version.version=$HELM4_VERSION" ;;
         registry) build_goinstall "$out" registry "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION" ;;
+        kube-score) build_goinstall "$out" kube-score "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION" \
+          "-X main.version=$KUBE_SCORE_VERSION" ;;
       esac
       # Atomic renames: readers see either nothing or a complete binary.
       for t in "$out"/*; do

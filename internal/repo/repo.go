@@ -76,6 +76,7 @@ func toolInDir(dir, tool string) (string, error) {
 		"helm3":                   "HELM3_VERSION",
 		"helm4":                   "HELM4_VERSION",
 		"registry":                "REGISTRY_VERSION",
+		"kube-score":              "KUBE_SCORE_VERSION",
 	}[tool]
 	var names []string
 	if v, err := Pinned(versionKey); err == nil && versionKey != "" {
