@@ -18,9 +18,10 @@ import (
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/topology"
 )
 
-// The function's version is stamped on the metadata of every object it writes and nowhere else: another release of
-// the function renders every config the same but for that one annotation, so pod templates, config hashes and the
-// runtime-config Job's name stay as they were and an upgrade of the function alone rolls no pod.
+// The function's version is stamped on the metadata of every object it writes and nowhere else: with only the stamp
+// changed, every config renders the same but for that one annotation, so pod templates, config hashes and the
+// runtime-config Job's name stay as they were and the stamp rolls no pod. (A real upgrade also changes the Job's
+// default image, the function's own release, and so makes a new Job: docs/lifecycle.md.)
 func TestGeneratorVersionOnlyOnObjectMetadata(t *testing.T) {
 	const other = "v0.0.0-other"
 	require.NotEqual(t, other, robustmqkpt.Version)
