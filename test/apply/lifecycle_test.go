@@ -121,10 +121,8 @@ func kedaScaledObjectAdmitted(t *testing.T, c *kubeapi.Cluster) {
 	root, err := e2e.Root()
 	require.NoError(t, err)
 	work := filepath.Join(t.TempDir(), "day2-keda")
-	require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "day2-autoscaled"), work))
-	// A variant in another namespace is a new cluster: its never-applied render goes, or the change check would
-	// compare against it (and refuse the namespace move).
-	require.NoError(t, os.RemoveAll(filepath.Join(work, "mq-day2")))
+	// A variant in another namespace is a new cluster: a fresh copy, without the blueprint's never-applied render.
+	require.NoError(t, e2e.FreshCopy(filepath.Join(root, "blueprints", "day2-autoscaled"), work, "mq-day2"))
 	cluster := filepath.Join(work, "cluster.yaml")
 	b, err := os.ReadFile(cluster)
 	require.NoError(t, err)
@@ -167,8 +165,7 @@ func autoscalingHandover(t *testing.T, c *kubeapi.Cluster) {
 		// One package per namespace, rendered twice: the second render is compared with the first, as in Git.
 		if !autoscaled {
 			require.NoError(t, os.RemoveAll(work))
-			require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "day2-autoscaled"), work))
-			require.NoError(t, os.RemoveAll(filepath.Join(work, "mq-day2")))
+			require.NoError(t, e2e.FreshCopy(filepath.Join(root, "blueprints", "day2-autoscaled"), work, "mq-day2"))
 		}
 		cluster := filepath.Join(work, "cluster.yaml")
 		b, err := os.ReadFile(cluster)

@@ -117,6 +117,16 @@ func CopyDir(src, dst string) error {
 	})
 }
 
+// FreshCopy copies the package src to dst without its checked-in render (the folder dst/render), so that the next
+// render is a fresh install: the change check has no earlier objects to compare with, as when a package is first
+// applied to a namespace of its own (moving a rendered cluster to another namespace is refused, docs/changes.md).
+func FreshCopy(src, dst, render string) error {
+	if err := CopyDir(src, dst); err != nil {
+		return err
+	}
+	return os.RemoveAll(filepath.Join(dst, render))
+}
+
 // Snapshot reads every file of a tree into a map from relative path to content.
 func Snapshot(dir string) (map[string]string, error) {
 	files := map[string]string{}

@@ -152,10 +152,8 @@ func kptRender(t *testing.T, edit func(string) string) map[string]map[string]any
 	root, err := e2e.Root()
 	require.NoError(t, err)
 	work := filepath.Join(t.TempDir(), "robustmq")
-	require.NoError(t, e2e.CopyDir(filepath.Join(root, "packages", "robustmq"), work))
-	// A fresh render of the edited config, as Helm's first install is: without the checked-in output, which the
-	// function's change checks would compare with (e.g. a namespace move).
-	require.NoError(t, os.RemoveAll(filepath.Join(work, "robustmq")))
+	// A fresh render of the edited config, as Helm's first install is.
+	require.NoError(t, e2e.FreshCopy(filepath.Join(root, "packages", "robustmq"), work, "robustmq"))
 	cluster := filepath.Join(work, "cluster.yaml")
 	b, err := os.ReadFile(cluster)
 	require.NoError(t, err)

@@ -113,21 +113,12 @@ type pkg struct {
 // edits (from, to), and waits until every pool is rolled out.
 func deploy(t *testing.T, c *kubeapi.Cluster, ns string, edits ...[2]string) *pkg {
 	t.Helper()
-	root, err := e2e.Root()
-	require.NoError(t, err)
-	dir := filepath.Join(t.TempDir(), "prod-ha")
-	require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "prod-ha"), dir))
-	// A fresh install: the checked-in render is of namespace robustmq, and moving a cluster to another namespace is
-	// a blocked change (docs/changes.md).
-	require.NoError(t, os.RemoveAll(filepath.Join(dir, "mq-prod")))
-	c.RestrictedNamespace(t, ns)
-	p := &pkg{c: c, ns: ns, dir: dir, pods: map[string]*recorder{}, t0: time.Now()}
+	p := newPkg(t, c, ns)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("state of namespace %s:\n%s", ns, describe(c, ns))
 		}
 	})
-	p.edit(t, "  namespace: robustmq\n", "  namespace: "+ns+"\n")
 	for _, start := range []int{metaStart, brokerStart, engineStart} {
 		line := fmt.Sprintf("      brokerIdStart: %d\n", start)
 		p.edit(t, line, line+rolloutLine)
@@ -143,6 +134,20 @@ func deploy(t *testing.T, c *kubeapi.Cluster, ns string, edits ...[2]string) *pk
 		p.waitRolledOut(t, pool)
 	}
 	t.Logf("prod-ha up in %s", time.Since(p.t0).Round(100*time.Millisecond))
+	return p
+}
+
+// newPkg is a fresh copy of the prod-ha blueprint (e2e.FreshCopy) whose cluster is moved to the new restricted
+// namespace ns.
+func newPkg(t *testing.T, c *kubeapi.Cluster, ns string) *pkg {
+	t.Helper()
+	root, err := e2e.Root()
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "prod-ha")
+	require.NoError(t, e2e.FreshCopy(filepath.Join(root, "blueprints", "prod-ha"), dir, "mq-prod"))
+	c.RestrictedNamespace(t, ns)
+	p := &pkg{c: c, ns: ns, dir: dir, pods: map[string]*recorder{}, t0: time.Now()}
+	p.edit(t, "  namespace: robustmq\n", "  namespace: "+ns+"\n")
 	return p
 }
 
@@ -428,16 +433,7 @@ func thirdZoneRequired(t *testing.T, c *kubeapi.Cluster) {
 	t.Cleanup(func() { cordon(false) })
 
 	ns := "roll-two-zones"
-	root, err := e2e.Root()
-	require.NoError(t, err)
-	dir := filepath.Join(t.TempDir(), "prod-ha")
-	require.NoError(t, e2e.CopyDir(filepath.Join(root, "blueprints", "prod-ha"), dir))
-	// A fresh install: the checked-in render is of namespace robustmq, and moving a cluster to another namespace is
-	// a blocked change (docs/changes.md).
-	require.NoError(t, os.RemoveAll(filepath.Join(dir, "mq-prod")))
-	c.RestrictedNamespace(t, ns)
-	p := &pkg{c: c, ns: ns, dir: dir, pods: map[string]*recorder{}}
-	p.edit(t, "  namespace: robustmq\n", "  namespace: "+ns+"\n")
+	p := newPkg(t, c, ns)
 	p.edit(t, "      brokerIdStart: 1\n", "      brokerIdStart: 1\n"+rolloutLine)
 	p.apply(t)
 	c.WaitFor(t, 2*time.Minute, "mq-prod-meta-3 unschedulable", func(ctx context.Context) (bool, error) {

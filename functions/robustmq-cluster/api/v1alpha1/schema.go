@@ -55,6 +55,17 @@ func CRDSchema() *Schema {
 // descriptions and without the branches that constrain nothing. Embedding the whole CRD would cost the image
 // 56 kB of descriptions.
 func CompactSchema(crdYAML []byte) ([]byte, error) {
+	root, err := crdSchema(crdYAML)
+	if err != nil {
+		return nil, err
+	}
+	prune(root)
+	out, err := json.Marshal(root)
+	return append(out, '\n'), err
+}
+
+// crdSchema is the openAPIV3Schema of a CRD's only version.
+func crdSchema(crdYAML []byte) (*Schema, error) {
 	var doc struct {
 		Spec struct {
 			Versions []struct {
@@ -70,10 +81,7 @@ func CompactSchema(crdYAML []byte) ([]byte, error) {
 	if len(doc.Spec.Versions) != 1 || doc.Spec.Versions[0].Schema.OpenAPIV3Schema == nil {
 		return nil, fmt.Errorf("want one version with an openAPIV3Schema")
 	}
-	root := doc.Spec.Versions[0].Schema.OpenAPIV3Schema
-	prune(root)
-	out, err := json.Marshal(root)
-	return append(out, '\n'), err
+	return doc.Spec.Versions[0].Schema.OpenAPIV3Schema, nil
 }
 
 // prune drops the subtrees of s that hold no constraint and reports whether s itself holds none.

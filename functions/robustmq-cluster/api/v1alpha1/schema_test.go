@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/yaml"
 
 	"github.com/robustmq/robustmq-kpt/functions/robustmq-cluster/crd"
 )
@@ -46,17 +45,8 @@ type step struct {
 func TestEveryCRDConstraintIsEnforced(t *testing.T) {
 	in, err := os.ReadFile(crdFile)
 	require.NoError(t, err)
-	var doc struct {
-		Spec struct {
-			Versions []struct {
-				Schema struct {
-					OpenAPIV3Schema *Schema `json:"openAPIV3Schema"`
-				} `json:"schema"`
-			} `json:"versions"`
-		} `json:"spec"`
-	}
-	require.NoError(t, yaml.Unmarshal(in, &doc))
-	root := doc.Spec.Versions[0].Schema.OpenAPIV3Schema
+	root, err := crdSchema(in)
+	require.NoError(t, err)
 	var vs []violation
 	walk(root.Properties["spec"], "spec", []step{{name: "spec"}}, &vs)
 	require.Greater(t, len(vs), 30, "the walk found too few constraints")
